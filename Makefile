@@ -1,0 +1,37 @@
+# Two entry points (see README): `make run` installs and runs the default config; `make test` installs and
+# runs the test suite. Everything lives in a local virtualenv, .venv/, built once from pyproject.toml.
+PYTHON ?= python3.11
+VENV ?= .venv
+CORES ?= 8
+SNAKEMAKE_ARGS ?=
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint report clean-venv
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch==2.13.0 is pinned in pyproject.toml: the CPU wheel, never a CUDA build.
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+report: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --report report.html $(SNAKEMAKE_ARGS)
+
+lint: install
+	$(BIN)/ruff check src workflow_scripts tests
+	$(BIN)/ruff format --check src workflow_scripts tests
+	$(BIN)/snakefmt --check Snakefile rules
+
+# pytest exits 5 when it collected no test: that is a failure here, not a pass.
+test: lint
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -ra $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,62 @@
+# Config validation and the input functions shared by all rules.
+import re
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from rltickets.config import ConfigError, canonical, check_config
+
+try:
+    check_config(config, Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+
+TASKS = config["tasks"]
+SEEDS = config["seeds"]
+PARADIGMS = config["paradigms"]
+LEVELS = list(range(config["imp"]["levels"] + 1))
+IMP_SETTINGS = canonical(config["imp"])
+
+
+def settings(wildcards, *sections):
+    """The sections of one task's settings a job depends on; passed as params, so editing them reruns only that task."""
+    return canonical({s: config["task_settings"][wildcards.task][s] for s in sections})
+
+
+def level_dir(paradigm, task, seed, level):
+    return f"results/imp/{paradigm}/{task}/seed{seed}/level{level}"
+
+
+def imp_level_inputs(wildcards):
+    """θ0, and for level k > 0 the mask and trained weights of level k-1; BC also needs its dataset."""
+    inputs = {"theta0": f"results/init/{wildcards.task}/seed{wildcards.seed}.pt"}
+    level = int(wildcards.level)
+    if level > 0:
+        previous = level_dir(
+            wildcards.paradigm, wildcards.task, wildcards.seed, level - 1
+        )
+        inputs["previous_masks"] = f"{previous}/mask.pt"
+        inputs["previous_weights"] = f"{previous}/weights.pt"
+    if wildcards.paradigm == "bc":
+        inputs["dataset"] = f"results/bc_data/{wildcards.task}/seed{wildcards.seed}.npz"
+    return inputs
+
+
+def all_level_metrics():
+    return [
+        f"{level_dir(p, t, s, k)}/metrics.json"
+        for p in PARADIGMS
+        for t in TASKS
+        for s in SEEDS
+        for k in LEVELS
+    ]
+
+
+def final_outputs():
+    return [
+        "results/tables/imp.csv",
+        "results/tables/critical_sparsity.csv",
+        "results/figures/fig2_rl_vs_bc.png",
+        "results/figures/fig2_rl_vs_bc.pdf",
+    ]

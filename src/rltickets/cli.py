@@ -1,0 +1,76 @@
+"""Command line: `python -m rltickets inspect <level folder>` shows why a curve looks the way it does."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import artifacts
+from .pruning import input_unit_survival, layer_sparsity
+from .tasks import TASKS
+
+
+def inspect_level(level_dir: Path) -> dict:
+    """Per-layer sparsity, surviving input units and metrics of one level folder (mask.pt, metrics.json)."""
+    metrics = artifacts.load_json(level_dir / "metrics.json", required_keys=("task", "level", "first_layer"))
+    masks = artifacts.load_masks(level_dir / "mask.pt")
+    first = metrics["first_layer"]
+    survival = input_unit_survival(masks, first)
+    task = TASKS.get(metrics["task"])
+    names = list(task.input_names) if task and len(task.input_names) == len(survival) else []
+    names = names or [f"input {i}" for i in range(len(survival))]
+    return {
+        "level_dir": str(level_dir),
+        "task": metrics["task"],
+        "paradigm": metrics.get("paradigm"),
+        "seed": metrics.get("seed"),
+        "level": metrics["level"],
+        "fraction_remaining": metrics.get("fraction_remaining"),
+        "best_return": metrics.get("best_return"),
+        "final_return": metrics.get("final_return"),
+        "layers": layer_sparsity(masks),
+        "inputs": [{"name": n, "fraction_kept": f, "pruned": f == 0.0} for n, f in zip(names, survival, strict=True)],
+        "history": metrics.get("history", []),
+    }
+
+
+def format_report(report: dict) -> str:
+    lines = [
+        f"{report['level_dir']}",
+        f"  {report['paradigm']} / {report['task']} / seed {report['seed']} / level {report['level']}: "
+        f"{100 * report['fraction_remaining']:.2f}% of prunable weights remain",
+        f"  best return {report['best_return']:.2f}, final return {report['final_return']:.2f}",
+        "",
+        "  layer                                   shape        kept /  total   kept",
+    ]
+    for name, layer in report["layers"].items():
+        shape = "x".join(map(str, layer["shape"]))
+        lines.append(
+            f"  {name:<38} {shape:>9} {layer['kept']:>8} / {layer['total']:>6} {100 * layer['fraction_kept']:>6.1f}%"
+        )
+    lines += ["", "  input unit                      first-layer weights kept"]
+    for unit in report["inputs"]:
+        flag = "  (pruned: no weights left)" if unit["pruned"] else ""
+        lines.append(f"  {unit['name']:<30} {100 * unit['fraction_kept']:>6.1f}%{flag}")
+    if report["history"]:
+        lines += ["", "  evaluations (step: mean return)"]
+        lines.append("  " + ", ".join(f"{h['step']}: {h['mean_return']:.1f}" for h in report["history"]))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rltickets", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_inspect = sub.add_parser("inspect", help="summarise one IMP level folder (results/imp/.../levelK)")
+    p_inspect.add_argument("level_dir", type=Path)
+    p_inspect.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    args = parser.parse_args(argv)
+    try:
+        report = inspect_level(args.level_dir)
+    except artifacts.ArtifactError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0

@@ -1,0 +1,72 @@
+"""Config validation: a JSON schema plus the cross-checks a schema cannot express.
+
+Errors name the key (as a dotted path), the offending value and what is expected, so a bad config fails
+before any job starts. Import-light on purpose (no torch): the Snakefile calls it at parse time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .tasks import known_task_ids
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the key and the expected value."""
+
+
+def _dotted(path) -> str:
+    return ".".join(str(p) for p in path) or "<top level>"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _dotted(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"config key '{key}': {error.message}; allowed keys here: {', '.join(allowed)}"
+    if error.validator == "required":
+        return f"config key '{key}': {error.message}"
+    if error.validator == "propertyNames":
+        return f"config key '{key}': {error.message}; expected a registered task id: {', '.join(known_task_ids())}"
+    expected = error.schema.get("description")
+    if expected is None and isinstance(error.schema.get("$ref"), str):
+        expected = error.schema["$ref"]
+    hint = f"; expected {expected}" if expected else ""
+    return f"config key '{key}': value {error.instance!r} is invalid ({error.message}){hint}"
+
+
+def load_schema(schema_path: str | Path = SCHEMA_PATH) -> dict[str, Any]:
+    return yaml.safe_load(Path(schema_path).read_text())
+
+
+def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) -> None:
+    validator = jsonschema.Draft202012Validator(load_schema(schema_path))
+    errors = sorted(validator.iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        lines = "\n  - ".join(_describe(e) for e in errors)
+        raise ConfigError(f"invalid configuration ({len(errors)} problem(s)):\n  - {lines}")
+    missing = [t for t in config["tasks"] if t not in config["task_settings"]]
+    if missing:
+        raise ConfigError(
+            f"config key 'task_settings': no settings for task(s) {missing} listed in 'tasks'; "
+            "add a task_settings entry for each (see config.yaml)"
+        )
+
+
+def canonical(value: Any) -> Any:
+    """The same value with every dict's keys sorted, recursively.
+
+    Snakemake records `params` by repr(), in which dict order shows: without this, the same settings written in
+    another key order (e.g. a preset saved by yaml.safe_dump) would look changed and rerun every job.
+    """
+    if isinstance(value, dict):
+        return {key: canonical(value[key]) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [canonical(item) for item in value]
+    return value

@@ -1,0 +1,158 @@
+"""PPO agents on stable-baselines3: construction from the task registry, training with periodic evaluation.
+
+Read top to bottom: `make_ppo` builds the agent a task and config describe, `evaluate` runs deterministic
+episodes, `train_ppo` trains (optionally masked) and records the evaluation history.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.utils import LinearSchedule, set_random_seed
+
+from .masking import mask_sb3_model
+from .tasks import get_task
+
+ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
+# Evaluation episodes use env seeds far from the training seeds.
+EVAL_SEED_OFFSET = 1_000_003
+
+
+def seed_everything(seed: int) -> None:
+    """One torch thread per job (parallelism comes from Snakemake) and all RNGs seeded."""
+    torch.set_num_threads(1)
+    set_random_seed(seed)
+
+
+def zoo_value(value: Any) -> Any:
+    """rl-baselines3-zoo writes linear schedules as "lin_<start>"; SB3 wants a function of progress."""
+    if isinstance(value, str) and value.startswith("lin_"):
+        return LinearSchedule(float(value[4:]), 0.0, 1.0)
+    return value
+
+
+def ppo_hyperparameters(task_id: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """Zoo hyper-parameters of the task, with the config's `ppo` overrides on top."""
+    merged = {**get_task(task_id).ppo, **settings.get("ppo", {})}
+    return {key: zoo_value(value) for key, value in merged.items()}
+
+
+def policy_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    net = settings["network"]
+    # ortho_init=False keeps PyTorch's fan-in scaled default init. SB3's orthogonal init gives the action layer
+    # gain 0.01, 100x smaller than the hidden layers, so global magnitude pruning would delete the whole output
+    # layer at the first level; the choice is a config key ([R], PROTOCOL §1.2).
+    return dict(
+        activation_fn=ACTIVATIONS[net["activation"]],
+        net_arch=dict(pi=list(net["actor"]), vf=list(net["critic"])),
+        ortho_init=net["ortho_init"],
+    )
+
+
+def make_eval_env(task_id: str, seed: int, n_episodes: int):
+    return make_vec_env(task_id, n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET)
+
+
+def make_ppo(task_id: str, settings: dict[str, Any], seed: int) -> PPO:
+    seed_everything(seed)
+    env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed)
+    return PPO(
+        "MlpPolicy",
+        env,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+        policy_kwargs=policy_kwargs(settings),
+        **ppo_hyperparameters(task_id, settings),
+    )
+
+
+def initial_parameters(task_id: str, settings: dict[str, Any], seed: int) -> dict[str, torch.Tensor]:
+    """θ0: the freshly initialised policy (actor and critic) of this task and seed."""
+    return {k: v.detach().clone() for k, v in make_ppo(task_id, settings, seed).policy.state_dict().items()}
+
+
+def evaluate(policy, eval_env, n_episodes: int) -> tuple[float, float]:
+    mean, std = evaluate_policy(policy, eval_env, n_eval_episodes=n_episodes, deterministic=True)
+    return float(mean), float(std)
+
+
+def summarise_history(history: list[dict[str, float]]) -> dict[str, float]:
+    """Best performance = max over the periodic evaluations; final = the last one."""
+    means = [h["mean_return"] for h in history]
+    return {"best_return": float(np.max(means)), "final_return": float(means[-1])}
+
+
+class PeriodicEvaluation(BaseCallback):
+    """Every `every_steps` environment steps, run deterministic episodes and record the mean return."""
+
+    def __init__(self, eval_env, n_episodes: int, every_steps: int):
+        super().__init__()
+        self.eval_env, self.n_episodes, self.every_steps = eval_env, n_episodes, every_steps
+        self.history: list[dict[str, float]] = []
+        self._next = every_steps
+
+    def evaluate_now(self) -> None:
+        mean, std = evaluate(self.model, self.eval_env, self.n_episodes)
+        self.history.append({"step": int(self.num_timesteps), "mean_return": mean, "std_return": std})
+
+    def _on_step(self) -> bool:
+        if self.num_timesteps >= self._next:
+            self._next += self.every_steps
+            self.evaluate_now()
+        return True
+
+    def _on_training_end(self) -> None:
+        if not self.history or self.history[-1]["step"] < self.num_timesteps:
+            self.evaluate_now()  # the final performance is always measured at the end
+
+
+def train_ppo(
+    task_id: str,
+    settings: dict[str, Any],
+    seed: int,
+    total_timesteps: int,
+    eval_every_steps: int,
+    eval_episodes: int,
+    theta0: dict[str, torch.Tensor] | None = None,
+    masks: dict[str, torch.Tensor] | None = None,
+) -> tuple[PPO, dict[str, Any]]:
+    """Train PPO from θ0 (if given) under `masks` (if given); evaluate every `eval_every_steps` steps."""
+    start = time.perf_counter()
+    model = make_ppo(task_id, settings, seed)
+    if masks is not None:
+        mask_sb3_model(model, masks)
+    if theta0 is not None:
+        model.policy.load_state_dict(theta0)  # the mask's load hook re-zeroes pruned weights
+    callback = PeriodicEvaluation(make_eval_env(task_id, seed, eval_episodes), eval_episodes, eval_every_steps)
+    model.learn(total_timesteps=total_timesteps, callback=callback)
+    metrics = {
+        **summarise_history(callback.history),
+        "history": callback.history,
+        "train_steps": int(model.num_timesteps),
+        "wall_time_s": time.perf_counter() - start,
+    }
+    return model, metrics
+
+
+class UniformRandomPolicy:
+    """A policy that ignores observations: the R_random of normalised performance (PROTOCOL §1.3)."""
+
+    def __init__(self, action_space, seed: int):
+        self.action_space = action_space
+        self.action_space.seed(seed)
+
+    def predict(self, observation, state=None, episode_start=None, deterministic=False):
+        return np.stack([self.action_space.sample() for _ in range(len(observation))]), state
+
+
+def random_policy_return(task_id: str, seed: int, n_episodes: int) -> tuple[float, float]:
+    eval_env = make_eval_env(task_id, seed, n_episodes)
+    return evaluate(UniformRandomPolicy(eval_env.action_space, seed), eval_env, n_episodes)

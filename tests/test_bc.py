@@ -1,0 +1,84 @@
+"""Behavioural cloning: dataset from a real expert rollout, the loss falls, the student shares θ0."""
+
+import numpy as np
+import pytest
+import torch
+
+from rltickets.artifacts import ArtifactError, load_npz, save_npz
+from rltickets.bc import check_dataset, collect_expert_dataset, train_bc
+from rltickets.imp import run_level
+from rltickets.masking import dense_masks
+from rltickets.training import initial_parameters, make_ppo, train_ppo
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    import copy
+
+    from conftest import load_config
+
+    settings = copy.deepcopy(load_config("configs/ci.yaml")["task_settings"]["CartPole-v1"])
+    expert, _ = train_ppo("CartPole-v1", settings, 0, 4096, 4096, 2)
+    return collect_expert_dataset(expert, "CartPole-v1", 0, 600)
+
+
+def test_dataset_holds_expert_pairs(dataset):
+    assert dataset["observations"].shape == (600, 4) and dataset["actions"].shape == (600,)
+    assert set(np.unique(dataset["actions"])) <= {0, 1}
+    assert check_dataset(dataset) is None
+    broken = {**dataset, "actions": dataset["actions"][:-5]}
+    assert "600 observations but 595 actions" in check_dataset(broken)
+
+
+def test_bc_loss_falls(dataset, tiny_settings):
+    _, metrics = train_bc(
+        "CartPole-v1",
+        tiny_settings,
+        0,
+        dataset,
+        epochs=8,
+        batch_size=64,
+        learning_rate=1e-3,
+        eval_every_epochs=4,
+        eval_episodes=2,
+    )
+    losses = metrics["loss_per_epoch"]
+    assert losses[-1] < 0.7 * losses[0], losses
+    assert [h["step"] for h in metrics["history"]] == [4, 8]
+
+
+def test_bc_student_starts_from_theta0_and_only_trains_the_actor(dataset, tiny_settings):
+    theta0 = initial_parameters("CartPole-v1", tiny_settings, 5)
+    policy, _ = train_bc("CartPole-v1", tiny_settings, 5, dataset, 1, 64, 1e-3, 1, 1, theta0=theta0)
+    state = policy.state_dict()
+    assert torch.equal(state["value_net.weight"], theta0["value_net.weight"])
+    assert not torch.equal(state["action_net.weight"], theta0["action_net.weight"])
+    assert set(dense_masks(policy)) <= set(state)
+
+
+def test_bc_level_keeps_pruned_weights_zero(dataset, tiny_settings):
+    theta0 = initial_parameters("CartPole-v1", tiny_settings, 0)
+    imp = {"prune_fraction": 0.5, "prune_critic": False}
+    masks0, weights0, _ = run_level("bc", "CartPole-v1", tiny_settings, imp, 0, 0, theta0, dataset=dataset)
+    masks1, weights1, metrics = run_level(
+        "bc", "CartPole-v1", tiny_settings, imp, 0, 1, theta0, masks0, weights0, dataset=dataset
+    )
+    assert metrics["fraction_remaining"] == pytest.approx(0.5, abs=1e-3)
+    for name, mask in masks1.items():
+        assert torch.all(weights1[name][~mask] == 0)
+
+
+def test_corrupt_dataset_names_the_file_and_rule(tmp_path, dataset):
+    path = tmp_path / "results" / "bc_data" / "CartPole-v1" / "seed0.npz"
+    save_npz(path, **dataset)
+    assert load_npz(path, required=("observations", "actions"))["actions"].shape == (600,)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ArtifactError, match=r"seed0\.npz.*collect_bc_dataset"):
+        load_npz(path)
+
+
+def test_policy_matches_rl_actor_architecture(tiny_settings):
+    rl_policy = make_ppo("CartPole-v1", tiny_settings, 0).policy
+    shapes = {k: tuple(v.shape) for k, v in rl_policy.state_dict().items()}
+    theta0 = initial_parameters("CartPole-v1", tiny_settings, 0)
+    assert shapes == {k: tuple(v.shape) for k, v in theta0.items()}

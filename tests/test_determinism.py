@@ -1,0 +1,19 @@
+"""Same config and seed -> the same numbers (one torch thread, seeded envs)."""
+
+import torch
+
+from rltickets.training import initial_parameters, train_ppo
+
+
+def test_same_seed_gives_identical_metrics_and_weights(tiny_settings):
+    runs = [train_ppo("CartPole-v1", tiny_settings, 7, 512, 256, 2) for _ in range(2)]
+    (m1, r1), (m2, r2) = runs
+    assert r1["history"] == r2["history"]
+    for key, value in m1.policy.state_dict().items():
+        assert torch.equal(value, m2.policy.state_dict()[key])
+
+
+def test_different_seeds_give_different_inits(tiny_settings):
+    a = initial_parameters("CartPole-v1", tiny_settings, 0)
+    b = initial_parameters("CartPole-v1", tiny_settings, 1)
+    assert not torch.equal(a["mlp_extractor.policy_net.0.weight"], b["mlp_extractor.policy_net.0.weight"])

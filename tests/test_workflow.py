@@ -1,0 +1,145 @@
+"""The workflow as a user runs it: dry-runs of every preset, a real run of configs/ci.yaml in a temp dir,
+no-op reruns, per-task reruns, corrupt artefacts, the inspection command, the report and the linters."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+
+pytestmark = pytest.mark.workflow
+WORKFLOW_FILES = [
+    "Snakefile",
+    "rules",
+    "workflow_scripts",
+    "schemas",
+    "report",
+    "configs",
+    "config.yaml",
+    "profiles",
+    "envs",
+]
+BIN = Path(sys.executable).parent
+
+
+def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory) -> Path:
+    """One real run of the ci preset, shared by the tests below."""
+    root = copy_workflow(tmp_path_factory.mktemp("ci_run"))
+    snakemake(root, "--cores", "2", "--configfile", "configs/ci.yaml")
+    return root
+
+
+@pytest.mark.parametrize("preset", [[], ["--configfile", "configs/ci.yaml"], ["--configfile", "configs/paper.yaml"]])
+def test_dry_run_of_every_preset(tmp_path, preset):
+    proc = snakemake(copy_workflow(tmp_path), "-n", *preset)
+    assert "imp_level" in proc.stdout and "plot_rl_vs_bc" in proc.stdout
+
+
+def test_bad_config_fails_before_any_job(tmp_path):
+    root = copy_workflow(tmp_path)
+    (root / "bad.yaml").write_text("imp: {prune_fraction: 1.5}\n")
+    proc = snakemake(root, "--cores", "1", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "imp.prune_fraction" in out and "strictly between 0 and 1" in out
+    assert not (root / "results").exists()
+
+
+def test_ci_run_produces_tables_and_figure(ci_run):
+    table = pd.read_csv(ci_run / "results/tables/imp.csv")
+    assert len(table) == 2 * 2 * 2 * 4  # paradigms x tasks x seeds x levels
+    assert set(table["paradigm"]) == {"rl", "bc"} and set(table["task"]) == {"CartPole-v1", "Acrobot-v1"}
+    level3 = table[table["level"] == 3]["fraction_remaining"]
+    assert level3.between(0.8**3 - 0.01, 0.8**3 + 0.01).all()
+    critical = pd.read_csv(ci_run / "results/tables/critical_sparsity.csv")
+    assert len(critical) == 4
+    for suffix in ("png", "pdf"):
+        figure = ci_run / f"results/figures/fig2_rl_vs_bc.{suffix}"
+        assert figure.stat().st_size > 10_000
+    metrics = json.loads((ci_run / "results/imp/bc/CartPole-v1/seed1/level2/metrics.json").read_text())
+    assert metrics["config"]["imp"]["prune_fraction"] == 0.2 and len(metrics["history"]) >= 1
+    assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/seed0/level3.tsv").exists()
+
+
+def test_second_run_schedules_nothing(ci_run):
+    proc = snakemake(ci_run, "-n", "--configfile", "configs/ci.yaml")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_one_task_setting_reruns_only_that_task(ci_run):
+    config = yaml.safe_load((ci_run / "configs/ci.yaml").read_text())
+    config["task_settings"]["CartPole-v1"]["bc"]["epochs"] += 1
+    (ci_run / "changed.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(ci_run, "-n", "--configfile", "changed.yaml")
+    outputs = [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+    level_outputs = [o for o in outputs if "results/imp/" in o]
+    assert len(level_outputs) == 2 * 4  # 2 seeds x 4 levels of the BC CartPole chain
+    assert all("results/imp/bc/CartPole-v1/" in o for o in level_outputs)
+    assert not any("experts/" in o or "bc_data/" in o for o in outputs)
+
+
+def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):
+    root = tmp_path / "copy"
+    shutil.copytree(ci_run, root)
+    weights = root / "results/imp/rl/CartPole-v1/seed0/level1/weights.pt"
+    weights.write_bytes(weights.read_bytes()[:300])
+    target = "results/imp/rl/CartPole-v1/seed0/level2/metrics.json"
+    proc = snakemake(root, "--cores", "1", "--configfile", "configs/ci.yaml", "-f", target, check=False)
+    assert proc.returncode != 0
+    log = (root / "results/logs/imp_level/rl/CartPole-v1/seed0/level2.log").read_text()
+    assert "level1/weights.pt: cannot be read" in log and "rule 'imp_level'" in log
+
+
+def test_inspect_command_on_a_real_level(ci_run):
+    level = ci_run / "results/imp/rl/Acrobot-v1/seed1/level3"
+    proc = subprocess.run([sys.executable, "-m", "rltickets", "inspect", str(level)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "level 3" in proc.stdout and "theta1 angular velocity" in proc.stdout and "action_net.weight" in proc.stdout
+    as_json = subprocess.run(
+        [sys.executable, "-m", "rltickets", "inspect", str(level), "--json"], capture_output=True, text=True
+    )
+    report = json.loads(as_json.stdout)
+    assert report["fraction_remaining"] == pytest.approx(0.8**3, abs=0.01)
+    assert len(report["inputs"]) == 6
+    missing = subprocess.run(
+        [sys.executable, "-m", "rltickets", "inspect", str(level.parent / "level9")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2 and "level9/metrics.json: file is missing" in missing.stderr
+
+
+def test_report_builds(ci_run):
+    snakemake(ci_run, "--configfile", "configs/ci.yaml", "--report", "report.html")
+    html = (ci_run / "report.html").read_text()
+    assert "fig2_rl_vs_bc.png" in html and "critical_sparsity.csv" in html
+
+
+def test_workflow_is_lint_and_format_clean():
+    proc = snakemake(REPO, "--lint", "--configfile", "configs/ci.yaml", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fmt = subprocess.run(
+        [str(BIN / "snakefmt"), "--check", "Snakefile", "rules"], cwd=REPO, capture_output=True, text=True
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
