@@ -81,6 +81,7 @@ def test_ci_run_produces_tables_and_figure(ci_run):
         assert figure.stat().st_size > 10_000
     metrics = json.loads((ci_run / "results/imp/bc/CartPole-v1/seed1/level2/metrics.json").read_text())
     assert metrics["config"]["imp"]["prune_fraction"] == 0.2 and len(metrics["history"]) >= 1
+    assert metrics["versions"]["torch"].startswith("2.13.0")
     assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/seed0/level3.tsv").exists()
 
 

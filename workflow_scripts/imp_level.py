@@ -3,7 +3,7 @@
 from rltickets import artifacts
 from rltickets.bc import check_dataset
 from rltickets.imp import run_level
-from rltickets.workflow import start_job
+from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
@@ -24,4 +24,6 @@ masks, weights, metrics = run_level(
 log.info("level %d: %.2f%% remaining, best %.1f", level, 100 * metrics["fraction_remaining"], metrics["best_return"])
 artifacts.save_tensors(sm.output.masks, masks)
 artifacts.save_tensors(sm.output.weights, weights)
-artifacts.save_json(sm.output.metrics, {**metrics, "config": {**sm.params.settings, "imp": sm.params.imp}})
+artifacts.save_json(
+    sm.output.metrics, {**metrics, "config": {**sm.params.settings, "imp": sm.params.imp}, "versions": provenance()}
+)

@@ -2,7 +2,7 @@
 
 from rltickets import artifacts
 from rltickets.training import train_ppo
-from rltickets.workflow import start_job
+from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
@@ -15,4 +15,6 @@ log.info(
     "expert best %.1f final %.1f in %.0f s", metrics["best_return"], metrics["final_return"], metrics["wall_time_s"]
 )
 artifacts.save_sb3_model(sm.output.model, model)
-artifacts.save_json(sm.output.metrics, {"task": task, "seed": seed, **metrics, "config": settings})
+artifacts.save_json(
+    sm.output.metrics, {"task": task, "seed": seed, **metrics, "config": settings, "versions": provenance()}
+)

@@ -20,3 +20,12 @@ def start_job(snakemake) -> logging.Logger:
     logger = logging.getLogger(snakemake.rule)
     logger.info("rule %s, wildcards %s", snakemake.rule, dict(snakemake.wildcards))
     return logger
+
+
+def provenance() -> dict[str, str]:
+    """Library versions that produced an artefact (stored in metrics.json next to the settings)."""
+    import platform
+    from importlib.metadata import version
+
+    libraries = ("rltickets", "torch", "stable-baselines3", "gymnasium", "numpy")
+    return {"python": platform.python_version(), **{name: version(name) for name in libraries}}
