@@ -14,6 +14,6 @@ rule collect_bc_dataset:
         runtime="10m",
         mem_mb=2000,
     params:
-        settings=lambda w: settings(w, "network", "ppo", "bc_data"),
+        settings=lambda w: settings(w, "network", "bc_data"),
     script:
         "../workflow_scripts/collect_bc_dataset.py"

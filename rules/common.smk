@@ -1,5 +1,4 @@
 # Config validation and the input functions shared by all rules.
-import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -17,6 +16,8 @@ SEEDS = config["seeds"]
 PARADIGMS = config["paradigms"]
 LEVELS = list(range(config["imp"]["levels"] + 1))
 IMP_SETTINGS = canonical(config["imp"])
+# What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
+LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
 
 
 def settings(wildcards, *sections):

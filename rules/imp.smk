@@ -19,7 +19,7 @@ rule imp_level:
         runtime="30m",
         mem_mb=2000,
     params:
-        settings=lambda w: settings(w, "network", "ppo", w.paradigm),
+        settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
         imp=IMP_SETTINGS,
     script:
         "../workflow_scripts/imp_level.py"

@@ -90,16 +90,26 @@ def test_second_run_schedules_nothing(ci_run):
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
-def test_changing_one_task_setting_reruns_only_that_task(ci_run):
+@pytest.mark.parametrize(
+    ("section", "key", "value", "chains", "expert_reruns"),
+    [
+        ("bc", "epochs", 4, ["bc/CartPole-v1/"], False),
+        ("rl", "eval_episodes", 3, ["rl/CartPole-v1/"], False),
+        # A PPO change retrains the expert, hence its dataset and the BC chain too; Acrobot is untouched.
+        ("ppo", "n_epochs", 5, ["rl/CartPole-v1/", "bc/CartPole-v1/"], True),
+    ],
+)
+def test_changing_one_task_setting_reruns_only_that_task(ci_run, section, key, value, chains, expert_reruns):
     config = yaml.safe_load((ci_run / "configs/ci.yaml").read_text())
-    config["task_settings"]["CartPole-v1"]["bc"]["epochs"] += 1
+    config["task_settings"]["CartPole-v1"][section][key] = value
     (ci_run / "changed.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(ci_run, "-n", "--configfile", "changed.yaml")
     outputs = [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
     level_outputs = [o for o in outputs if "results/imp/" in o]
-    assert len(level_outputs) == 2 * 4  # 2 seeds x 4 levels of the BC CartPole chain
-    assert all("results/imp/bc/CartPole-v1/" in o for o in level_outputs)
-    assert not any("experts/" in o or "bc_data/" in o for o in outputs)
+    assert len(level_outputs) == len(chains) * 2 * 4  # chains x 2 seeds x 4 levels
+    assert all(any(f"results/imp/{c}" in o for c in chains) for o in level_outputs)
+    assert any("experts/CartPole-v1" in o for o in outputs) == expert_reruns
+    assert not any("Acrobot-v1" in o for o in outputs)
 
 
 def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):
