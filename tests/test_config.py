@@ -46,6 +46,13 @@ CASES = [
     ),
     (("task_settings", "CartPole-v1", "network", "activation"), "gelu", "network.activation", "relu, tanh"),
     (("task_settings", "Pong-v5"), {}, "task_settings", "registered task id"),
+    (
+        ("task_settings", "Acrobot-v1", "ppo", "n_step"),
+        8,
+        "task_settings.Acrobot-v1.ppo",
+        "allowed keys here: batch_size",
+    ),
+    (("task_settings", "Acrobot-v1", "ppo", "learning_rate"), "fast", "ppo.learning_rate", "lin_<start>"),
 ]
 
 

@@ -8,7 +8,7 @@ one task's budget reruns only that task's jobs. What lives here is what a task *
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -22,8 +22,6 @@ class TaskSpec:
     input_names: tuple[str, ...]
     notes: str = ""
     n_envs: int = 1
-    max_episode_steps: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 TASKS: dict[str, TaskSpec] = {
