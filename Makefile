@@ -6,7 +6,7 @@ CORES ?= 8
 SNAKEMAKE_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint report clean-venv
+.PHONY: install run resume test lint report clean-venv
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ install: $(BIN)/.installed
 
 run: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+
+# After a killed run: drop the stale lock a SIGKILL leaves behind, then continue. Finished jobs are kept;
+# half-finished ones are redone (rerun-incomplete). Never use it while another snakemake runs in this directory.
+resume: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --unlock $(SNAKEMAKE_ARGS)
+	$(MAKE) run
 
 report: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --report report.html $(SNAKEMAKE_ARGS)

@@ -20,6 +20,6 @@ rule imp_level:
         mem_mb=2000,
     params:
         settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
-        imp=IMP_SETTINGS,
+        imp=IMP_LEVEL_SETTINGS,
     script:
         "../workflow_scripts/imp_level.py"

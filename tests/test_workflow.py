@@ -112,6 +112,17 @@ def test_changing_one_task_setting_reruns_only_that_task(ci_run, section, key, v
     assert not any("Acrobot-v1" in o for o in outputs)
 
 
+def test_more_levels_only_adds_levels(ci_run):
+    config = yaml.safe_load((ci_run / "configs/ci.yaml").read_text())
+    config["imp"]["levels"] = 4
+    (ci_run / "deeper.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(ci_run, "-n", "--configfile", "deeper.yaml")
+    outputs = [line for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+    level_outputs = [o for o in outputs if "results/imp/" in o]
+    assert len(level_outputs) == 2 * 2 * 2  # one new level per paradigm, task and seed
+    assert all("/level4/" in o for o in level_outputs)
+
+
 def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):
     root = tmp_path / "copy"
     shutil.copytree(ci_run, root)

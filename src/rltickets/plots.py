@@ -47,6 +47,6 @@ def plot_rl_vs_bc(table: pd.DataFrame):
         ax.set_xlabel("% weights remaining (actor)")
         ax.set_ylabel("best return (mean ± 1 std)")
         ax.legend(fontsize=8)
-    fig.suptitle("Winning tickets in RL require more parameters")
+    fig.suptitle("IMP tickets, RL vs behavioural cloning (the setting of Vischer et al., Fig. 2)")
     fig.tight_layout()
     return fig
