@@ -16,7 +16,9 @@ SEEDS = config["seeds"]
 PARADIGMS = config["paradigms"]
 LEVELS = list(range(config["imp"]["levels"] + 1))
 # What one level's job reads of `imp:`. Not `levels`: raising it must only add levels, not redo the chain.
-IMP_LEVEL_SETTINGS = canonical({k: v for k, v in config["imp"].items() if k != "levels"})
+IMP_LEVEL_SETTINGS = canonical(
+    {k: v for k, v in config["imp"].items() if k != "levels"}
+)
 # What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
 
