@@ -34,6 +34,7 @@ def test_prunable_names_exclude_critic_and_biases(tiny_settings):
     policy = make_ppo("CartPole-v1", tiny_settings, 0).policy
     names = prunable_weight_names(policy)
     assert names == ["mlp_extractor.policy_net.0.weight", "mlp_extractor.policy_net.2.weight", "action_net.weight"]
+    assert prunable_weight_names(dict(policy.state_dict())) == names, "θ0 on disk gives the same names"
     with_critic = prunable_weight_names(policy, include_critic=True)
     assert "value_net.weight" in with_critic and "mlp_extractor.value_net.0.weight" in with_critic
 

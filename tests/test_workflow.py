@@ -44,6 +44,11 @@ def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.Completed
     return proc
 
 
+def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
+    """The `output:` lines of the jobs a dry-run would run."""
+    return [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+
+
 @pytest.fixture(scope="module")
 def ci_run(tmp_path_factory) -> Path:
     """One real run of the ci preset, shared by the tests below."""
@@ -104,7 +109,7 @@ def test_changing_one_task_setting_reruns_only_that_task(ci_run, section, key, v
     config["task_settings"]["CartPole-v1"][section][key] = value
     (ci_run / "changed.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(ci_run, "-n", "--configfile", "changed.yaml")
-    outputs = [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+    outputs = scheduled_outputs(proc)
     level_outputs = [o for o in outputs if "results/imp/" in o]
     assert len(level_outputs) == len(chains) * 2 * 4  # chains x 2 seeds x 4 levels
     assert all(any(f"results/imp/{c}" in o for c in chains) for o in level_outputs)
@@ -117,7 +122,7 @@ def test_more_levels_only_adds_levels(ci_run):
     config["imp"]["levels"] = 4
     (ci_run / "deeper.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(ci_run, "-n", "--configfile", "deeper.yaml")
-    outputs = [line for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+    outputs = scheduled_outputs(proc)
     level_outputs = [o for o in outputs if "results/imp/" in o]
     assert len(level_outputs) == 2 * 2 * 2  # one new level per paradigm, task and seed
     assert all("/level4/" in o for o in level_outputs)

@@ -53,13 +53,11 @@ def run_level(
     """Train the ticket of one level. Returns (masks, trained policy state_dict, metrics)."""
     from .bc import train_bc
     from .masking import dense_masks, prunable_weight_names
-    from .training import make_ppo, train_ppo
+    from .training import train_ppo
 
     if paradigm not in PARADIGMS:
         raise ValueError(f"unknown paradigm {paradigm!r}; expected one of {PARADIGMS}")
-    reference_policy = make_ppo(task_id, settings, seed).policy
-    dense = dense_masks(reference_policy, include_critic=imp_settings["prune_critic"])
-    first_layer = prunable_weight_names(reference_policy)[0]
+    dense = dense_masks(theta0, include_critic=imp_settings["prune_critic"])
     masks = masks_for_level(level, dense, previous_masks, previous_weights, imp_settings["prune_fraction"])
     if paradigm == "rl":
         rl = settings["rl"]
@@ -97,7 +95,7 @@ def run_level(
         "task": task_id,
         "seed": seed,
         "level": level,
-        **level_report(masks, first_layer),
+        **level_report(masks, prunable_weight_names(theta0)[0]),
         **metrics,
     }
     return masks, weights, metrics

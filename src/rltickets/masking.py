@@ -20,30 +20,32 @@ import torch
 from torch import nn
 
 
-def prunable_weight_names(policy: nn.Module, include_critic: bool = False) -> list[str]:
-    """Names of the weight matrices that IMP prunes: every Linear weight of the actor (or Q-network).
+def _state(network: nn.Module | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return dict(network.state_dict()) if isinstance(network, nn.Module) else network
 
-    Biases are never prunable. For PPO's ActorCriticPolicy the critic (`mlp_extractor.value_net`,
-    `value_net`) is excluded unless `include_critic`; for DQN the target network is excluded (it is masked
-    as a copy of the online network, see `target_network_masks`).
+
+def prunable_weight_names(network: nn.Module | dict[str, torch.Tensor], include_critic: bool = False) -> list[str]:
+    """Names of the weight matrices that IMP prunes, in layer order: every 2-D weight of the actor (or Q-network).
+
+    Works on a policy or on its state_dict (e.g. θ0 loaded from disk). Biases are never prunable. For PPO's
+    ActorCriticPolicy the critic (`mlp_extractor.value_net`, `value_net`) is excluded unless `include_critic`;
+    for DQN the target network is excluded (it is masked as a copy of the online network, see
+    `target_network_masks`).
     """
     names = []
-    for module_name, module in policy.named_modules():
-        if not isinstance(module, nn.Linear):
+    for name, tensor in _state(network).items():
+        if not name.endswith(".weight") or tensor.dim() != 2 or name.startswith("q_net_target."):
             continue
-        is_critic = module_name.startswith(("mlp_extractor.value_net", "value_net"))
-        if is_critic and not include_critic:
+        if name.startswith(("mlp_extractor.value_net.", "value_net.")) and not include_critic:
             continue
-        if module_name.startswith("q_net_target"):
-            continue
-        names.append(f"{module_name}.weight")
+        names.append(name)
     return names
 
 
-def dense_masks(policy: nn.Module, include_critic: bool = False) -> dict[str, torch.Tensor]:
-    params = dict(policy.named_parameters())
+def dense_masks(network: nn.Module | dict[str, torch.Tensor], include_critic: bool = False) -> dict[str, torch.Tensor]:
+    state = _state(network)
     return {
-        name: torch.ones_like(params[name], dtype=torch.bool) for name in prunable_weight_names(policy, include_critic)
+        name: torch.ones_like(state[name], dtype=torch.bool) for name in prunable_weight_names(state, include_critic)
     }
 
 
