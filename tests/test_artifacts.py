@@ -1,6 +1,7 @@
 """Artefact I/O: atomic writes; loads refuse pickles and name the file and the rule that makes it."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -27,8 +28,13 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         artifacts.write_atomic(target, failing_writer)
     assert not target.exists() and list(tmp_path.iterdir()) == []
-    artifacts.save_json(target, {"a": 1})
+    old_umask = os.umask(0o022)
+    try:
+        artifacts.save_json(target, {"a": 1})
+    finally:
+        os.umask(old_umask)
     assert json.loads(target.read_text()) == {"a": 1}
+    assert target.stat().st_mode & 0o777 == 0o644, "permissions follow the umask, like a plain file"
 
 
 def test_truncated_pt_names_file_and_rule(tmp_path):
