@@ -27,6 +27,9 @@ include: "rules/experts.smk"
 include: "rules/bc.smk"
 include: "rules/imp.smk"
 include: "rules/figures.smk"
+include: "rules/baselines.smk"
+include: "rules/representations.smk"
+include: "rules/earlybird.smk"
 
 
 rule all:

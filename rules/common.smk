@@ -57,10 +57,35 @@ def all_level_metrics():
     ]
 
 
-def final_outputs():
+# What `rule all` builds: one function per stage, each next to its own section of this file.
+def imp_outputs():
     return [
         "results/tables/imp.csv",
         "results/tables/critical_sparsity.csv",
         "results/figures/fig2_rl_vs_bc.png",
         "results/figures/fig2_rl_vs_bc.pdf",
     ]
+
+
+# ---- Disentangling baselines and continuous control (rules/baselines.smk) ----
+def baseline_outputs():
+    return []
+
+
+# ---- Minimal task representations (rules/representations.smk) ----
+def representation_outputs():
+    return []
+
+
+# ---- Early-Bird tickets in DQN (rules/earlybird.smk) ----
+def earlybird_outputs():
+    return []
+
+
+def final_outputs():
+    return (
+        imp_outputs()
+        + baseline_outputs()
+        + representation_outputs()
+        + earlybird_outputs()
+    )

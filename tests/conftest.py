@@ -1,5 +1,8 @@
 import copy
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +29,39 @@ def tiny_settings() -> dict:
     settings = copy.deepcopy(load_config("configs/ci.yaml")["task_settings"]["CartPole-v1"])
     settings["rl"] = {"total_timesteps": 512, "eval_every_steps": 256, "eval_episodes": 2}
     return settings
+
+
+# ---- Running the workflow as a user would (shared by every workflow test) ----
+WORKFLOW_FILES = [
+    "Snakefile",
+    "rules",
+    "workflow_scripts",
+    "schemas",
+    "report",
+    "configs",
+    "config.yaml",
+    "profiles",
+    "envs",
+]
+BIN = Path(sys.executable).parent
+
+
+def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
+    """The `output:` lines of the jobs a dry-run would run."""
+    return [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]

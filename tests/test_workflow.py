@@ -2,7 +2,6 @@
 no-op reruns, per-task reruns, corrupt artefacts, the inspection command, the report and the linters."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -11,42 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import BIN, REPO, copy_workflow, scheduled_outputs, snakemake
 
 pytestmark = pytest.mark.workflow
-WORKFLOW_FILES = [
-    "Snakefile",
-    "rules",
-    "workflow_scripts",
-    "schemas",
-    "report",
-    "configs",
-    "config.yaml",
-    "profiles",
-    "envs",
-]
-BIN = Path(sys.executable).parent
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
-    return dest
-
-
-def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
-
-
-def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
-    """The `output:` lines of the jobs a dry-run would run."""
-    return [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+# Minimal task representations (PROTOCOL §1.5): input-layer masks, gridworld, digits, masked-input agents.
