@@ -65,3 +65,12 @@ def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.Completed
 def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
     """The `output:` lines of the jobs a dry-run would run."""
     return [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
+
+
+@pytest.fixture(scope="session")
+def ci_run(tmp_path_factory) -> Path:
+    """One real run of the whole ci preset, shared by every test file that needs a finished run (read-only:
+    a test that changes files copies the folder first)."""
+    root = copy_workflow(tmp_path_factory.mktemp("ci_run"))
+    snakemake(root, "--cores", "2", "--configfile", "configs/ci.yaml")
+    return root

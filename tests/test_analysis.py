@@ -67,3 +67,70 @@ def test_canonical_params_ignore_key_order():
     a = {"rl": {"eval_episodes": 2, "total_timesteps": 8}, "network": {"actor": [64, 64]}}
     b = {"network": {"actor": [64, 64]}, "rl": {"total_timesteps": 8, "eval_episodes": 2}}
     assert repr(canonical(a)) == repr(canonical(b))
+
+
+def write_baseline(root, condition, paradigm, seed, level, best, task="Acrobot-v1"):
+    path = root / f"baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/metrics.json"
+    record = {
+        "condition": condition,
+        "paradigm": paradigm,
+        "task": task,
+        "seed": seed,
+        "level": level,
+        "fraction_remaining": 0.8**level,
+        "best_return": best,
+        "final_return": best,
+    }
+    artifacts.save_json(path, record)
+    return str(path)
+
+
+@pytest.fixture
+def conditions(tmp_path, acrobot_table):
+    from rltickets.analysis import conditions_table
+
+    # RL tickets: dense -100 (normalised 1), level 2 -200 (0.75), level 4 -400 (0.25); random -500.
+    # mask_permuted sits 3/4 of the way from random_reinit to the ticket at level 2, and equals the ticket at 4.
+    paths = []
+    for seed in (0, 1):
+        paths.append(write_baseline(tmp_path, "random_reinit", "rl", seed, 2, -500 + seed))  # 0
+        paths.append(write_baseline(tmp_path, "mask_permuted", "rl", seed, 2, -275 + seed))  # 0.5625 = 0.75 * 0.75
+        paths.append(write_baseline(tmp_path, "permuted_permuted", "rl", seed, 2, -450 + seed))
+        paths.append(write_baseline(tmp_path, "random_reinit", "rl", seed, 4, -480 + seed))  # 0.05: gap 0.2
+        paths.append(write_baseline(tmp_path, "mask_permuted", "rl", seed, 4, -400 + seed))
+    return conditions_table(acrobot_table, paths)
+
+
+def test_conditions_table_normalises_baselines_like_their_ticket(conditions):
+    rows = conditions.set_index(["condition", "paradigm", "seed", "level"])
+    assert set(conditions["condition"]) == {"mask_weights", "mask_permuted", "permuted_permuted", "random_reinit"}
+    assert rows.loc[("random_reinit", "rl", 0, 2), "normalised_best"] == pytest.approx(0.0)
+    assert rows.loc[("mask_permuted", "rl", 0, 2), "normalised_best"] == pytest.approx(225 / 400)
+    assert rows.loc[("mask_weights", "rl", 0, 2), "normalised_best"] == pytest.approx(0.75)
+    assert (conditions["action_space"] == "discrete").all()
+
+
+def test_mask_share_per_level_and_spread(conditions):
+    from rltickets.analysis import mask_share, mask_share_per_seed
+
+    per_seed = mask_share_per_seed(conditions, min_gap=0.1).set_index(["paradigm", "seed"]).loc["rl"]
+    # level 2: (0.5625 - 0) / (0.75 - 0) = 0.75; level 4: (0.25 - 0.05) / (0.25 - 0.05) = 1 -> mean 0.875
+    assert per_seed.loc[0, "mask_share"] == pytest.approx(0.875)
+    assert per_seed.loc[0, "n_levels"] == 2
+    # A larger min_gap drops level 4 (the ticket beats random/reinit by only 0.2 there).
+    deeper = mask_share_per_seed(conditions, min_gap=0.3).set_index(["paradigm", "seed"])
+    assert deeper.loc[("rl", 0), "mask_share"] == pytest.approx(0.75)
+    # BC has no baselines here: it keeps its rows, with no usable level, instead of vanishing.
+    assert deeper.loc[("bc", 0), "n_levels"] == 0 and np.isnan(deeper.loc[("bc", 0), "mask_share"])
+    summary = mask_share(conditions, min_gap=0.1).set_index(["task", "paradigm"]).loc[("Acrobot-v1", "rl")]
+    assert summary["n_seeds"] == 2 and summary["mask_share_mean"] > 0.5
+    assert summary["ci95_low"] <= summary["mask_share_mean"] <= summary["ci95_high"]
+    assert summary["verdict"] == "mask share > 0.5"
+
+
+def test_mask_share_is_undefined_when_the_ticket_never_beats_random_reinit(conditions):
+    from rltickets.analysis import mask_share
+
+    summary = mask_share(conditions, min_gap=0.9).set_index(["task", "paradigm"]).loc[("Acrobot-v1", "rl")]
+    assert summary["n_seeds"] == 0 and np.isnan(summary["mask_share_mean"])
+    assert summary["verdict"].startswith("undefined")

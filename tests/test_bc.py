@@ -82,3 +82,26 @@ def test_policy_matches_rl_actor_architecture(tiny_settings):
     shapes = {k: tuple(v.shape) for k, v in rl_policy.state_dict().items()}
     theta0 = initial_parameters("CartPole-v1", tiny_settings, 0)
     assert shapes == {k: tuple(v.shape) for k, v in theta0.items()}
+
+
+def test_continuous_bc_regresses_the_expert_mean_action():
+    """Pendulum-v1 (Gaussian policy): float actions in the dataset, MSE on the mean action, masked mean network."""
+    import copy
+
+    from conftest import load_config
+
+    settings = copy.deepcopy(load_config("configs/ci.yaml")["task_settings"]["Pendulum-v1"])
+    expert, _ = train_ppo("Pendulum-v1", settings, 0, 1024, 1024, 1)
+    data = collect_expert_dataset(expert, "Pendulum-v1", 0, 400)
+    assert data["actions"].dtype == np.float32 and data["actions"].shape == (400, 1)
+    assert np.all(np.abs(data["actions"]) <= 2.0)  # the deterministic action as the env receives it (clipped)
+    theta0 = initial_parameters("Pendulum-v1", settings, 0)
+    masks = {
+        k: (torch.rand(m.shape, generator=torch.Generator().manual_seed(0)) < 0.5)
+        for k, m in dense_masks(theta0).items()
+    }
+    assert "log_std" not in masks  # only weight matrices of the mean network are prunable
+    policy, metrics = train_bc("Pendulum-v1", settings, 0, data, 6, 64, 1e-3, 3, 1, theta0=theta0, masks=masks)
+    assert metrics["loss_per_epoch"][-1] < metrics["loss_per_epoch"][0]
+    for name, mask in masks.items():
+        assert torch.all(policy.state_dict()[name][~mask] == 0)

@@ -73,5 +73,6 @@ def test_task_without_settings_is_refused(default_config):
 
 def test_schema_task_list_matches_registry():
     schema = load_schema()
-    assert sorted(schema["properties"]["tasks"]["items"]["enum"]) == known_task_ids()
-    assert sorted(schema["properties"]["task_settings"]["propertyNames"]["enum"]) == known_task_ids()
+    assert sorted(schema["definitions"]["task_id"]["enum"]) == known_task_ids()
+    assert schema["properties"]["tasks"]["items"] == {"$ref": "#/definitions/task_id"}
+    assert schema["properties"]["task_settings"]["propertyNames"] == {"$ref": "#/definitions/task_id"}

@@ -5,7 +5,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,14 +12,6 @@ import yaml
 from conftest import BIN, REPO, copy_workflow, scheduled_outputs, snakemake
 
 pytestmark = pytest.mark.workflow
-
-
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory) -> Path:
-    """One real run of the ci preset, shared by the tests below."""
-    root = copy_workflow(tmp_path_factory.mktemp("ci_run"))
-    snakemake(root, "--cores", "2", "--configfile", "configs/ci.yaml")
-    return root
 
 
 @pytest.mark.parametrize("preset", [[], ["--configfile", "configs/ci.yaml"], ["--configfile", "configs/paper.yaml"]])
@@ -41,12 +32,13 @@ def test_bad_config_fails_before_any_job(tmp_path):
 
 def test_ci_run_produces_tables_and_figure(ci_run):
     table = pd.read_csv(ci_run / "results/tables/imp.csv")
-    assert len(table) == 2 * 2 * 2 * 4  # paradigms x tasks x seeds x levels
-    assert set(table["paradigm"]) == {"rl", "bc"} and set(table["task"]) == {"CartPole-v1", "Acrobot-v1"}
+    assert len(table) == 2 * 3 * 2 * 4  # paradigms x tasks x seeds x levels
+    assert set(table["paradigm"]) == {"rl", "bc"}
+    assert set(table["task"]) == {"CartPole-v1", "Acrobot-v1", "Pendulum-v1"}
     level3 = table[table["level"] == 3]["fraction_remaining"]
     assert level3.between(0.8**3 - 0.01, 0.8**3 + 0.01).all()
     critical = pd.read_csv(ci_run / "results/tables/critical_sparsity.csv")
-    assert len(critical) == 4
+    assert len(critical) == 6
     for suffix in ("png", "pdf"):
         figure = ci_run / f"results/figures/fig2_rl_vs_bc.{suffix}"
         assert figure.stat().st_size > 10_000
@@ -54,6 +46,25 @@ def test_ci_run_produces_tables_and_figure(ci_run):
     assert metrics["config"]["imp"]["prune_fraction"] == 0.2 and len(metrics["history"]) >= 1
     assert metrics["versions"]["torch"].startswith("2.13.0")
     assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/seed0/level3.tsv").exists()
+
+
+def test_ci_run_trains_all_four_conditions_on_a_discrete_and_a_continuous_task(ci_run):
+    table = pd.read_csv(ci_run / "results/tables/conditions.csv")
+    conditions = {"mask_weights", "mask_permuted", "permuted_permuted", "random_reinit"}
+    for task in ("CartPole-v1", "Pendulum-v1"):
+        for paradigm in ("rl", "bc"):
+            at_level3 = table[(table["task"] == task) & (table["paradigm"] == paradigm) & (table["level"] == 3)]
+            assert set(at_level3["condition"]) == conditions, (task, paradigm)
+            # Every condition keeps the ticket's global count of weights.
+            assert at_level3["fraction_remaining"].nunique() == 1
+    assert set(table.loc[table["task"] == "Pendulum-v1", "action_space"]) == {"continuous"}
+    share = pd.read_csv(ci_run / "results/tables/mask_share.csv")
+    assert len(share) == 2 * 3 and {"mask_share_mean", "ci95_low", "n_seeds", "verdict"} <= set(share.columns)
+    for name in ("conditions_toy_envs", "fig1_conditions_continuous", "summary_cartpole_pd"):
+        assert (ci_run / f"results/figures/{name}.png").stat().st_size > 10_000
+    mask = ci_run / "results/baselines/bc/Pendulum-v1/permuted_permuted/seed0/level3"
+    proc = subprocess.run([sys.executable, "-m", "rltickets", "inspect", str(mask)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "angular velocity" in proc.stdout, proc.stderr
 
 
 def test_second_run_schedules_nothing(ci_run):
@@ -90,7 +101,7 @@ def test_more_levels_only_adds_levels(ci_run):
     proc = snakemake(ci_run, "-n", "--configfile", "deeper.yaml")
     outputs = scheduled_outputs(proc)
     level_outputs = [o for o in outputs if "results/imp/" in o]
-    assert len(level_outputs) == 2 * 2 * 2  # one new level per paradigm, task and seed
+    assert len(level_outputs) == 2 * 3 * 2  # one new level per paradigm, task and seed
     assert all("/level4/" in o for o in level_outputs)
 
 

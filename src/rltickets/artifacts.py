@@ -6,9 +6,12 @@ makes it, so a user knows to delete that file and rerun.
 
 from __future__ import annotations
 
+import csv
 import fnmatch
+import glob
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,8 +28,28 @@ PRODUCERS: list[tuple[str, str]] = [
     ("*init/*/seed*.pt", "initial_parameters"),
     ("*random/*.json", "evaluate_random_policy"),
     ("*imp/*/*/seed*/level*/*", "imp_level"),
+    ("*baselines/*/*/*/seed*/level*/*", "baseline_level"),
+    ("*tables/conditions.csv", "conditions_table"),
+    ("*tables/mask_share.csv", "mask_share_table"),
     ("*tables/imp.csv", "imp_table"),
     ("*tables/critical_sparsity.csv", "critical_sparsity_table"),
+    # Minimal task representations (rules/representations.smk)
+    ("*supervised/*/seed*/init.pt", "supervised_initial_parameters"),
+    ("*supervised/*/seed*/level*/*", "supervised_level"),
+    ("*representations/init_*/theta0/*/seed*.pt", "rescaled_initial_parameters"),
+    ("*representations/init_*/chain/*/*/seed*/level*/*", "rescaled_imp_level"),
+    ("*representations/masked_input/*/*/seed*/metrics.json", "masked_input_agent"),
+    ("*tables/input_mask.csv", "input_mask_table"),
+    ("*tables/input_consistency.csv", "input_consistency_table"),
+    ("*tables/masked_input_curves.csv", "masked_input_table"),
+    ("*tables/representation_claims.csv", "representation_claims_table"),
+    # Early-Bird tickets in DQN (rules/earlybird.smk)
+    ("*earlybird/*/dense/rep*/*", "eb_dense"),
+    ("*earlybird/*/exp2_rewind/P*/e*/rep*/*", "eb_pruned"),
+    ("*earlybird/*/exp3_finetune/P*/e*/rep*/*", "eb_pruned"),
+    ("*earlybird/*/exp4_exploit/P*/rep*/*", "eb_exploit"),
+    ("*earlybird/*/exp1_similarity.npz", "eb_mask_similarity"),
+    ("*tables/earlybird_*.csv", "eb_tables"),
 ]
 
 
@@ -46,7 +69,7 @@ def artifact_error(path: str | os.PathLike, problem: str) -> ArtifactError:
     rule = producing_rule(path)
     return ArtifactError(
         f"{path}: {problem}. This file is made by rule '{rule}': delete it and rerun snakemake "
-        f"(e.g. `snakemake --cores 2 --forcerun {rule}` or just remove the file)."
+        "(only the job that makes it and the jobs that depend on it run again)."
     )
 
 
@@ -55,6 +78,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it onto `path` only if the block succeeds."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A job killed mid-write (SIGKILL skips the cleanup below) leaves its temp file behind. Snakemake never lets
+    # two jobs write one target, so a temp file of this target is such a leftover: clear it before writing anew.
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     tmp_path = Path(tmp)
@@ -113,10 +140,46 @@ def load_json(path: str | os.PathLike, required_keys: tuple[str, ...] = ()) -> d
         obj = json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise artifact_error(path, f"not valid JSON ({err})") from err
+    if required_keys and not isinstance(obj, dict):
+        raise artifact_error(
+            path, f"expected a JSON object with keys {list(required_keys)}, not a {type(obj).__name__}"
+        )
     missing = [k for k in required_keys if k not in obj]
     if missing:
         raise artifact_error(path, f"missing key(s) {missing}")
     return obj
+
+
+def load_csv(path: str | os.PathLike, required_columns: tuple[str, ...] = ()):
+    """A table written by `save_csv`; a cut-off or ragged file is an error, not rows padded with NaN."""
+    import pandas as pd
+
+    _require_file(path)
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise artifact_error(path, f"cannot be read as CSV ({type(err).__name__}: {err})") from err
+    if not rows:
+        raise artifact_error(path, "is empty (not even a header row)")
+    ragged = [i + 1 for i, row in enumerate(rows) if len(row) != len(rows[0])]
+    if ragged:
+        raise artifact_error(path, f"line(s) {ragged[:5]} do not have the header's {len(rows[0])} fields (cut off?)")
+    missing = [c for c in required_columns if c not in rows[0]]
+    if missing:
+        raise artifact_error(path, f"missing column(s) {missing}")
+    return pd.read_csv(path)
+
+
+def _refusal(err: Exception) -> str:
+    """The gist of torch's weights_only refusal. Its own text is long and suggests weights_only=False, which
+    would run whatever code the file carries: never the advice for an artefact."""
+    found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+    what = f"a pickled object of type {found.group(1)}" if found else "a pickled object"
+    return (
+        f"refused: it holds {what}, not only tensors; artefacts are loaded with torch.load(weights_only=True) "
+        "and nothing in them is unpickled"
+    )
 
 
 def load_tensors(path: str | os.PathLike) -> dict[str, Any]:
@@ -129,9 +192,7 @@ def load_tensors(path: str | os.PathLike) -> dict[str, Any]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise artifact_error(
-            path, f"refused: it holds more than tensors and plain containers (weights_only=True): {err}"
-        ) from err
+        raise artifact_error(path, _refusal(err)) from err
     except Exception as err:  # torch raises RuntimeError/EOFError/... for truncated or foreign files
         raise artifact_error(path, f"cannot be read as a torch file ({type(err).__name__}: {err})") from err
     if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
@@ -186,11 +247,15 @@ def load_sb3_policy_weights(path: str | os.PathLike) -> dict[str, Any]:
 
     SB3's zip reader loads tensors with weights_only=True; `load_data=False` skips its cloudpickled fields.
     """
+    import pickle
+
     from stable_baselines3.common.save_util import load_from_zip_file
 
     _require_file(path)
     try:
         _, params, _ = load_from_zip_file(path, load_data=False, device="cpu")
+    except pickle.UnpicklingError as err:
+        raise artifact_error(path, _refusal(err)) from err
     except Exception as err:
         raise artifact_error(path, f"cannot be read as an SB3 model zip ({type(err).__name__}: {err})") from err
     if not params or "policy" not in params:

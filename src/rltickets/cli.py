@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import artifacts
 from .pruning import input_unit_survival, layer_sparsity
-from .tasks import TASKS
+from .tasks import input_names
 
 
 def inspect_level(level_dir: Path) -> dict:
@@ -18,9 +18,7 @@ def inspect_level(level_dir: Path) -> dict:
     masks = artifacts.load_masks(level_dir / "mask.pt")
     first = metrics["first_layer"]
     survival = input_unit_survival(masks, first)
-    task = TASKS.get(metrics["task"])
-    names = list(task.input_names) if task and len(task.input_names) == len(survival) else []
-    names = names or [f"input {i}" for i in range(len(survival))]
+    names = input_names(metrics["task"], len(survival))
     return {
         "level_dir": str(level_dir),
         "task": metrics["task"],

@@ -31,12 +31,15 @@ def _describe(error: jsonschema.ValidationError) -> str:
         allowed = sorted(error.schema.get("properties", {}))
         return f"config key '{key}': {error.message}; allowed keys here: {', '.join(allowed)}"
     if error.validator == "required":
-        return f"config key '{key}': {error.message}"
+        required = ", ".join(error.schema.get("required", []))
+        return f"config key '{key}': {error.message}; required keys here: {required}"
     if error.validator == "propertyNames":
         return f"config key '{key}': {error.message}; expected a registered task id: {', '.join(known_task_ids())}"
     expected = error.schema.get("description")
     if expected is None and isinstance(error.schema.get("$ref"), str):
         expected = error.schema["$ref"]
+    if expected is None and "properties" in error.schema:  # a whole section of the wrong type, e.g. `imp: 5`
+        expected = f"a mapping with the keys {', '.join(sorted(error.schema['properties']))}"
     hint = f"; expected {expected}" if expected else ""
     return f"config key '{key}': value {error.instance!r} is invalid ({error.message}){hint}"
 
@@ -56,6 +59,12 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
         raise ConfigError(
             f"config key 'task_settings': no settings for task(s) {missing} listed in 'tasks'; "
             "add a task_settings entry for each (see config.yaml)"
+        )
+    too_deep = [k for k in config["baselines"]["levels"] if k > config["imp"]["levels"]]
+    if too_deep:
+        raise ConfigError(
+            f"config key 'baselines.levels': level(s) {too_deep} exceed imp.levels = {config['imp']['levels']}; "
+            f"expected IMP levels between 1 and {config['imp']['levels']}"
         )
 
 

@@ -38,27 +38,39 @@ def level_report(masks: dict[str, torch.Tensor], first_layer: str) -> dict[str, 
     }
 
 
-def run_level(
+def run_identity(
+    paradigm: str, task_id: str, seed: int, level: int, masks: dict[str, torch.Tensor], theta0: dict[str, torch.Tensor]
+) -> dict[str, Any]:
+    """What a level folder's metrics.json says about itself: which run it is and what its mask keeps."""
+    from .masking import prunable_weight_names
+
+    return {
+        "paradigm": paradigm,
+        "task": task_id,
+        "seed": seed,
+        "level": level,
+        **level_report(masks, prunable_weight_names(theta0)[0]),
+    }
+
+
+def train_masked(
     paradigm: str,
     task_id: str,
     settings: dict[str, Any],
-    imp_settings: dict[str, Any],
     seed: int,
-    level: int,
-    theta0: dict[str, torch.Tensor],
-    previous_masks: dict[str, torch.Tensor] | None = None,
-    previous_weights: dict[str, torch.Tensor] | None = None,
+    init: dict[str, torch.Tensor],
+    masks: dict[str, torch.Tensor],
     dataset: dict | None = None,
-):
-    """Train the ticket of one level. Returns (masks, trained policy state_dict, metrics)."""
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """Train `masks ⊙ init` with RL (PPO) or BC for the task's budget. Returns (trained state_dict, metrics).
+
+    The one training path shared by tickets and their baselines: only the mask and the init differ.
+    """
     from .bc import train_bc
-    from .masking import dense_masks, prunable_weight_names
     from .training import train_ppo
 
     if paradigm not in PARADIGMS:
         raise ValueError(f"unknown paradigm {paradigm!r}; expected one of {PARADIGMS}")
-    dense = dense_masks(theta0, include_critic=imp_settings["prune_critic"])
-    masks = masks_for_level(level, dense, previous_masks, previous_weights, imp_settings["prune_fraction"])
     if paradigm == "rl":
         rl = settings["rl"]
         model, metrics = train_ppo(
@@ -68,7 +80,7 @@ def run_level(
             rl["total_timesteps"],
             rl["eval_every_steps"],
             rl["eval_episodes"],
-            theta0=theta0,
+            theta0=init,
             masks=masks,
         )
         policy = model.policy
@@ -86,16 +98,28 @@ def run_level(
             bc["learning_rate"],
             bc["eval_every_epochs"],
             bc["eval_episodes"],
-            theta0=theta0,
+            theta0=init,
             masks=masks,
         )
-    weights = {k: v.detach().clone() for k, v in policy.state_dict().items()}
-    metrics = {
-        "paradigm": paradigm,
-        "task": task_id,
-        "seed": seed,
-        "level": level,
-        **level_report(masks, prunable_weight_names(theta0)[0]),
-        **metrics,
-    }
-    return masks, weights, metrics
+    return {k: v.detach().clone() for k, v in policy.state_dict().items()}, metrics
+
+
+def run_level(
+    paradigm: str,
+    task_id: str,
+    settings: dict[str, Any],
+    imp_settings: dict[str, Any],
+    seed: int,
+    level: int,
+    theta0: dict[str, torch.Tensor],
+    previous_masks: dict[str, torch.Tensor] | None = None,
+    previous_weights: dict[str, torch.Tensor] | None = None,
+    dataset: dict | None = None,
+):
+    """Train the ticket of one level. Returns (masks, trained policy state_dict, metrics)."""
+    from .masking import dense_masks
+
+    dense = dense_masks(theta0, include_critic=imp_settings["prune_critic"])
+    masks = masks_for_level(level, dense, previous_masks, previous_weights, imp_settings["prune_fraction"])
+    weights, metrics = train_masked(paradigm, task_id, settings, seed, theta0, masks, dataset)
+    return masks, weights, {**run_identity(paradigm, task_id, seed, level, masks, theta0), **metrics}

@@ -17,6 +17,7 @@ from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
 from stable_baselines3.common.utils import LinearSchedule, set_random_seed
 
+from . import envs  # noqa: F401 - registers this project's gymnasium envs (PatrolGrid-v0) before make_vec_env
 from .masking import mask_sb3_model
 from .tasks import get_task
 

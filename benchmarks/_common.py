@@ -1,0 +1,64 @@
+"""Helpers shared by the benchmark scripts: a scratch copy of the workflow, timed snakemake calls, machine load."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# What a run needs: the same list as tests/conftest.py's WORKFLOW_FILES (benchmarks must not import the tests).
+WORKFLOW_FILES = [
+    "Snakefile",
+    "rules",
+    "workflow_scripts",
+    "schemas",
+    "report",
+    "configs",
+    "config.yaml",
+    "profiles",
+    "envs",
+]
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A fresh scratch copy of the workflow (no results/), so benchmarks never touch the repo's results."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def snakemake_env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+
+
+def timed_snakemake(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+    """Wall seconds of one snakemake call; fails loudly when snakemake fails (a failed run is not a timing)."""
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"snakemake {' '.join(args)} failed in {cwd}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return elapsed, proc
+
+
+def load() -> str:
+    """The 1/5/15-minute load averages and the core count: the noise context of every timing."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def busy_processes(threshold: float = 20.0) -> list[str]:
+    """Other processes using more than `threshold` % CPU right now (ps), to say whether the machine was idle."""
+    out = subprocess.run(["ps", "-eo", "pid,pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()[1:]]
+    me = str(os.getpid())
+    return [f"{comm}({pid}) {cpu}%" for pid, cpu, comm in rows if float(cpu) > threshold and pid != me]

@@ -1,0 +1,115 @@
+"""The three disentangling baselines: what each keeps of the ticket, what it destroys, and reproducibility."""
+
+import pytest
+import torch
+
+from rltickets.baselines import (
+    CONDITIONS,
+    baseline_start,
+    condition_generator,
+    mask_permuted,
+    permuted_permuted,
+    random_reinit,
+    run_baseline,
+)
+from rltickets.masking import dense_masks
+from rltickets.pruning import prune_global_magnitude
+from rltickets.training import initial_parameters
+
+
+@pytest.fixture(scope="module")
+def ticket(tiny_settings_module):
+    """θ0 of CartPole and a level-3 ticket mask pruned from perturbed weights (a realistic, uneven mask)."""
+    theta0 = initial_parameters("CartPole-v1", tiny_settings_module, 0)
+    masks = dense_masks(theta0)
+    weights = {
+        k: v + 0.05 * torch.randn(v.shape, generator=torch.Generator().manual_seed(1)) for k, v in theta0.items()
+    }
+    for _ in range(3):
+        masks = prune_global_magnitude(weights, masks, 0.2)
+    fresh = initial_parameters("CartPole-v1", tiny_settings_module, 99)
+    return theta0, masks, fresh
+
+
+@pytest.fixture(scope="module")
+def tiny_settings_module():
+    from conftest import load_config
+
+    return load_config("configs/ci.yaml")["task_settings"]["CartPole-v1"]
+
+
+def kept_values(weights, mask):
+    return torch.sort(weights[mask])[0]
+
+
+def test_mask_permuted_keeps_mask_and_each_layers_values(ticket):
+    theta0, masks, _ = ticket
+    new_masks, init = mask_permuted(masks, theta0, condition_generator(0, 3, "mask_permuted"))
+    moved = 0
+    for name, mask in masks.items():
+        assert torch.equal(new_masks[name], mask)
+        assert torch.equal(kept_values(init[name], mask), kept_values(theta0[name], mask))
+        moved += int((init[name][mask] != theta0[name][mask]).sum())
+    assert moved > 0.9 * sum(int(m.sum()) for m in masks.values())  # values really trade places
+    for name in theta0:
+        if name not in masks:  # biases, critic, log_std: exactly θ0
+            assert torch.equal(init[name], theta0[name])
+
+
+def test_permuted_permuted_keeps_layer_counts_and_values_but_moves_the_mask(ticket):
+    theta0, masks, _ = ticket
+    new_masks, init = permuted_permuted(masks, theta0, condition_generator(0, 3, "permuted_permuted"))
+    for name, mask in masks.items():
+        assert new_masks[name].dtype == torch.bool and new_masks[name].shape == mask.shape
+        assert int(new_masks[name].sum()) == int(mask.sum())
+        assert not torch.equal(new_masks[name], mask)
+        assert torch.equal(kept_values(init[name], new_masks[name]), kept_values(theta0[name], mask))
+    for name in theta0:
+        if name not in masks:
+            assert torch.equal(init[name], theta0[name])
+
+
+def test_random_reinit_keeps_only_the_global_count_on_a_fresh_init(ticket):
+    theta0, masks, fresh = ticket
+    new_masks, init = random_reinit(masks, fresh, condition_generator(0, 3, "random_reinit"))
+    assert sum(int(m.sum()) for m in new_masks.values()) == sum(int(m.sum()) for m in masks.values())
+    ticket_ratios = [float(m.float().mean()) for m in masks.values()]
+    random_ratios = [float(m.float().mean()) for m in new_masks.values()]
+    assert max(random_ratios) - min(random_ratios) < max(ticket_ratios) - min(ticket_ratios)  # ratios equalise
+    assert all(torch.equal(init[name], fresh[name]) for name in fresh)
+    assert not torch.equal(init["action_net.weight"], theta0["action_net.weight"])
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_each_baseline_is_reproducible_and_seed_dependent(ticket, condition):
+    theta0, masks, fresh = ticket
+    first = baseline_start(condition, masks, theta0, fresh, seed=0, level=3)
+    again = baseline_start(condition, masks, theta0, fresh, seed=0, level=3)
+    other = baseline_start(condition, masks, theta0, fresh, seed=1, level=3)
+    for a, b in zip(first, again, strict=True):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(first[1][k], other[1][k]) for k in masks) or any(
+        not torch.equal(first[0][k], other[0][k]) for k in masks
+    )
+
+
+def test_unknown_condition_is_refused():
+    with pytest.raises(ValueError, match="unknown baseline 'shuffled'"):
+        condition_generator(0, 1, "shuffled")
+
+
+def test_run_baseline_trains_under_its_own_mask(ticket, tiny_settings_module):
+    import copy
+
+    theta0, masks, _ = ticket
+    settings = copy.deepcopy(tiny_settings_module)
+    settings["rl"] = {"total_timesteps": 512, "eval_every_steps": 256, "eval_episodes": 2}
+    imp_settings = {"prune_critic": False, "prune_fraction": 0.2, "rewind": "init"}
+    new_masks, weights, metrics = run_baseline(
+        "permuted_permuted", "rl", "CartPole-v1", settings, imp_settings, 0, 3, theta0, masks
+    )
+    for name, mask in new_masks.items():
+        assert torch.all(weights[name][~mask] == 0)  # pruned stays pruned through training
+    assert metrics["condition"] == "permuted_permuted" and metrics["level"] == 3
+    assert metrics["fraction_remaining"] == pytest.approx(0.8**3, abs=0.01)
+    assert len(metrics["history"]) >= 2

@@ -1,0 +1,249 @@
+"""Input-mask tables, consistency scores, init rescaling, the masked-input wrapper, claim verdicts, figures."""
+
+import json
+
+import gymnasium as gym
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env
+
+from rltickets.artifacts import producing_rule
+from rltickets.envs import CHANNELS, PATROL_GRID_ID, patrol_route
+from rltickets.masking import dense_masks, prunable_weight_names
+from rltickets.representations import (
+    consistency_table,
+    input_layout,
+    input_mask_table,
+    jaccard,
+    keep_inputs_wrapper,
+    kept_input_indices,
+    mean_pairwise_jaccard,
+    representation_claims,
+    rescale_initial_parameters,
+)
+
+
+def test_grid_layout_follows_the_flattening_order_of_the_observation():
+    layout = input_layout(PATROL_GRID_ID, 5 * 7 * 7)
+    obs = np.zeros((5, 7, 7), dtype=np.float32)
+    obs[CHANNELS.index("enemy"), 2, 3] = 1
+    index = int(np.flatnonzero(obs.reshape(-1))[0])  # SB3's FlattenExtractor = reshape(-1)
+    row = layout.iloc[index]
+    assert (row["channel"], row["row"], row["col"], row["input_name"]) == ("enemy", 2, 3, "enemy (2,3)")
+    with pytest.raises(ValueError, match="registry's image"):
+        input_layout(PATROL_GRID_ID, 10)
+
+
+def test_layouts_of_state_vectors_and_digit_images():
+    cartpole = input_layout("CartPole-v1", 4)
+    assert list(cartpole["input_name"]) == ["cart position", "cart velocity", "pole angle", "pole angular velocity"]
+    digits = input_layout("digits", 64, image_shape=(8, 8))
+    assert digits.iloc[9][["row", "col"]].tolist() == [1, 1] and set(digits["channel"]) == {"pixel"}
+
+
+def write_metrics(path, task, paradigm, seed, level, survival, **extra):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "paradigm": paradigm,
+                "task": task,
+                "seed": seed,
+                "level": level,
+                "fraction_remaining": 0.8**level,
+                "input_unit_survival": list(survival),
+                **extra,
+            }
+        )
+    )
+    return str(path)
+
+
+def test_input_mask_table_from_level_metrics(tmp_path):
+    paths = {
+        "none": [
+            write_metrics(tmp_path / "a.json", "CartPole-v1", "rl", 0, 1, [1.0, 0.0, 0.5, 0.25]),
+            write_metrics(tmp_path / "b.json", "digits", "supervised", 0, 0, np.ones(64), input_shape=[8, 8]),
+        ],
+        "layer_equalized": [write_metrics(tmp_path / "c.json", "CartPole-v1", "rl", 0, 1, [0, 0, 1, 1])],
+    }
+    table = input_mask_table(paths)
+    assert len(table) == 4 + 64 + 4
+    rows = table[(table["task"] == "CartPole-v1") & (table["init_rescaling"] == "none")]
+    assert rows.set_index("input_name")["survival"]["pole angle"] == 0.5
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    with pytest.raises(Exception, match="broken.json"):
+        input_mask_table({"none": [str(broken)]})
+
+
+def test_jaccard_and_consistency():
+    assert jaccard({1, 2}, {2, 3}) == pytest.approx(1 / 3) and jaccard(set(), set()) == 1.0
+    assert mean_pairwise_jaccard([{1}, {1}, {2}]) == pytest.approx(1 / 3)
+    rows = []
+    for seed, survival in enumerate([[1, 0, 0.5], [1, 0, 0.2], [0, 1, 0.2]]):
+        for index, value in enumerate(survival):
+            rows.append(
+                dict(init_rescaling="none", paradigm="rl", task="T", level=1, seed=seed, fraction_remaining=0.8)
+                | dict(input_index=index, survival=value)
+            )
+    table = consistency_table(pd.DataFrame(rows))
+    # kept sets {0,2}, {0,2}, {1,2}: Jaccard 1, 1/3, 1/3
+    assert table["mean_pairwise_jaccard"].iloc[0] == pytest.approx(5 / 9)
+    assert table["mean_inputs_kept"].iloc[0] == 2 and table["n_seeds"].iloc[0] == 3
+
+
+def small_policy_state(seed=0):
+    torch.manual_seed(seed)
+    net = {
+        "mlp_extractor.policy_net.0.weight": torch.randn(16, 4) * 0.5,
+        "mlp_extractor.policy_net.0.bias": torch.zeros(16),
+        "mlp_extractor.policy_net.2.weight": torch.randn(16, 16) * 0.1,
+        "mlp_extractor.policy_net.2.bias": torch.zeros(16),
+        "action_net.weight": torch.randn(2, 16) * 0.05,
+        "action_net.bias": torch.zeros(2),
+        "mlp_extractor.value_net.0.weight": torch.randn(16, 4),
+    }
+    return net
+
+
+def actor_output(state, x):
+    h = torch.relu(x @ state["mlp_extractor.policy_net.0.weight"].T + state["mlp_extractor.policy_net.0.bias"])
+    h = torch.relu(h @ state["mlp_extractor.policy_net.2.weight"].T + state["mlp_extractor.policy_net.2.bias"])
+    return h @ state["action_net.weight"].T + state["action_net.bias"]
+
+
+def test_layer_equalized_init_equalises_scales_and_keeps_the_function():
+    theta0 = small_policy_state()
+    prunable = prunable_weight_names(theta0)
+    assert "mlp_extractor.value_net.0.weight" not in prunable
+    assert all(torch.equal(theta0[k], v) for k, v in rescale_initial_parameters(theta0, "none", prunable).items())
+    rescaled = rescale_initial_parameters(theta0, "layer_equalized", prunable)
+    stds = [float(rescaled[name].std()) for name in prunable]
+    assert max(stds) == pytest.approx(min(stds), rel=1e-5)
+    assert torch.equal(rescaled["mlp_extractor.value_net.0.weight"], theta0["mlp_extractor.value_net.0.weight"])
+    x = torch.randn(32, 4)
+    assert torch.allclose(actor_output(rescaled, x), actor_output(theta0, x), atol=1e-5)  # bias-free ReLU net
+    with pytest.raises(ValueError, match="unknown init rescaling"):
+        rescale_initial_parameters(theta0, "xavier", prunable)
+
+
+def test_keep_inputs_wrapper_and_kept_indices():
+    masks = dense_masks(small_policy_state())
+    first = "mlp_extractor.policy_net.0.weight"
+    masks[first][:, 1] = False
+    masks[first][:-1, 3] = False
+    assert kept_input_indices(masks, first) == [0, 2, 3]
+    env = keep_inputs_wrapper()(gym.make(PATROL_GRID_ID), keep=[3, 100, 244])
+    obs, _ = env.reset(seed=0)
+    full, _ = gym.make(PATROL_GRID_ID).reset(seed=0)
+    assert obs.shape == (3,) and np.array_equal(obs, full.reshape(-1)[[3, 100, 244]])
+    check_env(env.unwrapped)
+    with pytest.raises(ValueError, match="keep must list"):
+        keep_inputs_wrapper()(gym.make(PATROL_GRID_ID), keep=[245])
+
+
+def synthetic_grid_table(noise_survival: float, route_survival: float) -> pd.DataFrame:
+    layout = input_layout(PATROL_GRID_ID, 245)
+    route = set(patrol_route(7))
+    frames = []
+    for seed in range(3):
+        for level in range(3):
+            survival = np.full(245, 0.6 if level else 1.0)
+            on_route = np.array([(r, c) in route for r, c in zip(layout["row"], layout["col"], strict=True)])
+            if level:
+                border = layout["row"].isin([0, 6]) | layout["col"].isin([0, 6])
+                survival[border.to_numpy()] = 0.1
+                survival[(layout["channel"] == "noise").to_numpy()] = noise_survival
+                survival[((layout["channel"] == "enemy") & on_route).to_numpy()] = route_survival
+            frames.append(
+                layout.assign(
+                    init_rescaling="none",
+                    paradigm="rl",
+                    task=PATROL_GRID_ID,
+                    seed=seed,
+                    level=level,
+                    fraction_remaining=0.8**level,
+                    survival=survival,
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_claim_verdicts_follow_the_data():
+    empty = pd.DataFrame(columns=["init_rescaling", "paradigm", "task", "level", "mean_pairwise_jaccard", "n_seeds"])
+    good = representation_claims(synthetic_grid_table(0.2, 0.9), empty, PATROL_GRID_ID, None).set_index("claim")
+    assert (good["verdict"] == "holds").all() and (good["n"] == 3).all()
+    noise = "3: the noise distractor channel is pruned before the task channels"
+    # inner agent/goal/enemy cells: 70 at 0.6 and 5 route cells at 0.9; every noise cell at 0.2
+    assert good.loc[noise, "effect"] == pytest.approx((70 * 0.6 + 5 * 0.9) / 75 - 0.2)
+    bad = representation_claims(synthetic_grid_table(0.9, 0.2), empty, PATROL_GRID_ID, None).set_index("claim")
+    assert bad.loc[noise, "verdict"] == "does not hold"
+    assert bad.loc["poster I: the enemy channel keeps the patrol route longest", "verdict"] == "does not hold"
+
+
+def test_init_rescaling_claim_compares_jaccard_per_level():
+    rows = []
+    for setting, jac in (("none", [1.0, 0.5, 0.4]), ("layer_equalized", [1.0, 0.8, 0.9])):
+        for level, value in enumerate(jac):
+            rows.append(
+                dict(init_rescaling=setting, paradigm="bc", task="CartPole-v1", level=level, n_seeds=5)
+                | dict(mean_pairwise_jaccard=value)
+            )
+    claims = representation_claims(pd.DataFrame(columns=["init_rescaling"]), pd.DataFrame(rows), None, None)
+    assert len(claims) == 1 and claims["verdict"].iloc[0] == "holds"
+    assert claims["effect"].iloc[0] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    ("path", "rule"),
+    [
+        ("results/supervised/digits/seed0/init.pt", "supervised_initial_parameters"),
+        ("results/supervised/digits/seed0/level3/mask.pt", "supervised_level"),
+        ("results/representations/init_layer_equalized/theta0/CartPole-v1/seed0.pt", "rescaled_initial_parameters"),
+        (
+            "results/representations/init_layer_equalized/chain/bc/CartPole-v1/seed0/level1/weights.pt",
+            "rescaled_imp_level",
+        ),
+        ("results/representations/masked_input/PatrolGrid-v0/pruned/seed0/metrics.json", "masked_input_agent"),
+        ("results/tables/input_mask.csv", "input_mask_table"),
+    ],
+)
+def test_error_messages_name_the_producing_rule(path, rule):
+    assert producing_rule(path) == rule
+
+
+def test_figures_render_from_synthetic_tables():
+    from rltickets import plots_representations as plots
+
+    grid = synthetic_grid_table(0.2, 0.9)
+    low_d = pd.DataFrame(
+        [
+            dict(init_rescaling=s, paradigm="rl", task="CartPole-v1", seed=seed, level=level)
+            | dict(fraction_remaining=0.8**level, input_index=i, input_name=f"dim {i}", channel=np.nan)
+            | dict(row=np.nan, col=np.nan, survival=1.0 / (1 + i * level))
+            for s in ("none", "layer_equalized")
+            for seed in range(2)
+            for level in range(3)
+            for i in range(4)
+        ]
+    )
+    table = pd.concat([grid, low_d], ignore_index=True)
+    for fig in (
+        plots.plot_input_masks(table),
+        plots.plot_state_dims(table),
+        plots.plot_init_rescaling(table, consistency_table(table)),
+    ):
+        assert len(fig.axes) >= 1 and fig.axes[0].has_data()
+    assert plots.shown_levels(range(21)) == [0, 10, 20] and plots.shown_levels([0, 1]) == [0, 1]
+    curves = pd.DataFrame(
+        [
+            dict(task="PatrolGrid-v0", variant=v, seed=s, n_inputs=n, step=t, mean_return=t / 10)
+            for v, n in (("full", 245), ("pruned", 80))
+            for s in range(2)
+            for t in (0, 5, 10)
+        ]
+    )
+    assert len(plots.plot_masked_input(curves).axes) == 1

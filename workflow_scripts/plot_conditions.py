@@ -1,0 +1,21 @@
+"""Figures of the ticket against its disentangling baselines (which one: the {figure} wildcard)."""
+
+import pandas as pd
+
+from rltickets import artifacts
+from rltickets.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
+from rltickets.workflow import start_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+start_job(sm)
+table = pd.read_csv(sm.input[0])
+figure = sm.wildcards.figure
+if figure == "conditions_toy_envs":
+    fig = plot_conditions(table, sm.params.toy_tasks, "Mask accounts for most of the ticket effect: toy envs")
+elif figure == "fig1_conditions_continuous":
+    fig = plot_conditions_task_average(
+        table, sm.params.continuous_tasks, "Fig. 1 right: ticket vs baselines, continuous control (normalised)"
+    )
+else:
+    fig = plot_summary_panels(table, "CartPole-v1", "bc", "CartPole PD (PPO expert): summary")
+artifacts.save_figure(fig, sm.output.png, sm.output.pdf)
