@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,10 +42,17 @@ def snakemake_env() -> dict[str, str]:
 
 
 def timed_snakemake(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
-    """Wall seconds of one snakemake call; fails loudly when snakemake fails (a failed run is not a timing)."""
+    """Wall seconds of one snakemake call; fails loudly when snakemake fails (a failed run is not a timing).
+
+    `proc.cpu_seconds` holds the CPU time of snakemake and all its children (jobs included), which a busy machine
+    inflates much less than wall time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc.cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"snakemake {' '.join(args)} failed in {cwd}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return elapsed, proc

@@ -37,11 +37,14 @@ def job_count(stdout: str) -> int:
 
 
 def median_time(root: Path, repeats: int, *args: str) -> tuple[float, str]:
-    times, out = [], ""
+    """Median wall seconds of `repeats` calls; prints their median CPU seconds too (robust to a busy machine)."""
+    times, cpus, out = [], [], ""
     for _ in range(repeats):
         seconds, proc = timed_snakemake(root, *args)
         times.append(seconds)
+        cpus.append(proc.cpu_seconds)
         out = proc.stdout + proc.stderr
+    print(f"  snakemake {' '.join(args)}: wall {statistics.median(times):.1f} s, cpu {statistics.median(cpus):.1f} s")
     return statistics.median(times), out
 
 

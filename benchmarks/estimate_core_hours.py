@@ -8,7 +8,8 @@ the median wall time of the measured jobs of the same rule, task and paradigm (f
 task, then the same rule), read from the benchmark TSVs (`s` column; one core per job). Training jobs are scaled
 by their training budget relative to the config the benchmarks were measured with (`--benchmark-config`): RL
 steps for `rl`/`expert`, epochs x dataset size for `bc`; evaluation budgets are not scaled. Rules without any
-benchmark file fall back to the per-job medians of the README's "Measured run times" table (default config,
+benchmark file (baseline and rescaled-init levels are timed as IMP levels of the same task and paradigm: the same
+training) fall back to the per-job medians of the README's "Measured run times" table (default config,
 this machine) and are marked; rules with neither are listed as unknown and left out of the total.
 """
 
@@ -40,6 +41,10 @@ README_MEDIANS = {
     ("critical_sparsity_table", None, None): 3.5,
     ("plot_rl_vs_bc", None, None): 3.5,
 }
+
+
+# Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule.
+SAME_WORK_AS = {"baseline_level": "imp_level", "rescaled_imp_level": "imp_level"}
 
 
 def parse_dry_run(stdout: str) -> list[tuple[str, dict[str, str]]]:
@@ -103,10 +108,11 @@ def main() -> None:
     target = yaml.safe_load((root / args.configfile).read_text())["task_settings"]
     reference = yaml.safe_load(args.benchmark_config.read_text())["task_settings"]
 
-    per_rule: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "seconds": 0.0, "sources": set()})
+    per_rule: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "unknown": 0, "seconds": 0.0, "sources": set()})
     for rule, wildcards in jobs:
         paradigm, task = wildcards.get("paradigm"), wildcards.get("task")
-        keys = [(rule, paradigm, task), (rule, None, task), (rule, None, None)]
+        timed_as = SAME_WORK_AS.get(rule, rule)
+        keys = [(timed_as, paradigm, task), (timed_as, None, task), (timed_as, None, None)]
         row = per_rule[rule]
         row["jobs"] += 1
         if seconds := next((measured[k] for k in keys if k in measured), None):
@@ -115,20 +121,22 @@ def main() -> None:
             source = "README table"
         else:
             row["sources"].add("unknown")
+            row["unknown"] += 1
             continue
         if task in target and task in reference:
-            new, old = budget(target[task], rule, paradigm), budget(reference[task], rule, paradigm)
+            new, old = budget(target[task], timed_as, paradigm), budget(reference[task], timed_as, paradigm)
             if new and old:
                 seconds *= new / old
         row["seconds"] += seconds
         row["sources"].add(source)
 
     print(f"{args.configfile}: {len(jobs)} jobs (+ rule all)")
-    print(f"{'rule':28s} {'jobs':>6s} {'core-hours':>11s}  source of the per-job time")
-    for rule, row in sorted(per_rule.items(), key=lambda item: -item[1]["seconds"]):
-        print(f"{rule:28s} {row['jobs']:6d} {row['seconds'] / 3600:11.1f}  {', '.join(sorted(row['sources']))}")
+    print(f"{'rule':30s} {'jobs':>6s} {'unknown':>8s} {'core-hours':>11s}  source of the per-job time")
+    for rule, row in sorted(per_rule.items(), key=lambda item: (-item[1]["seconds"], -item[1]["jobs"])):
+        sources = ", ".join(sorted(row["sources"]))
+        print(f"{rule:30s} {row['jobs']:6d} {row['unknown']:8d} {row['seconds'] / 3600:11.1f}  {sources}")
     total = sum(row["seconds"] for row in per_rule.values()) / 3600
-    unknown = sum(row["jobs"] for row in per_rule.values() if "unknown" in row["sources"])
+    unknown = sum(row["unknown"] for row in per_rule.values())
     missing = f"; {unknown} jobs of unknown duration not counted" if unknown else ""
     print(f"total: {total:.1f} core-hours (one core per job){missing}")
 

@@ -66,7 +66,7 @@ def all_level_metrics():
     ]
 
 
-# What `rule all` builds: one function per stage, each next to its own section of this file.
+# What the default target builds: one function per stage, each next to its own section of this file.
 def imp_outputs():
     return [
         "results/tables/imp.csv",

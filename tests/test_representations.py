@@ -186,7 +186,7 @@ def test_claim_verdicts_follow_the_data():
 
 def test_init_rescaling_claim_compares_jaccard_per_level():
     rows = []
-    for setting, jac in (("none", [1.0, 0.5, 0.4]), ("layer_equalized", [1.0, 0.8, 0.9])):
+    for setting, jac in (("none", [1.0, 1.0, 0.5, 0.4]), ("layer_equalized", [1.0, 1.0, 0.8, 0.9])):
         for level, value in enumerate(jac):
             rows.append(
                 dict(init_rescaling=setting, paradigm="bc", task="CartPole-v1", level=level, n_seeds=5)
@@ -194,7 +194,8 @@ def test_init_rescaling_claim_compares_jaccard_per_level():
             )
     claims = representation_claims(pd.DataFrame(columns=["init_rescaling"]), pd.DataFrame(rows), None, None)
     assert len(claims) == 1 and claims["verdict"].iloc[0] == "holds"
-    assert claims["effect"].iloc[0] == pytest.approx(0.4)
+    assert claims["effect"].iloc[0] == pytest.approx(0.4)  # level 1 (Jaccard 1 in both settings) is left out
+    assert claims["n"].iloc[0] == "2 levels x 5 seeds"
 
 
 @pytest.mark.parametrize(

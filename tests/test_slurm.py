@@ -1,11 +1,11 @@
 """The SLURM profile against a real single-node SLURM (scripts/local_slurm.sh brings it up, installing it if needed).
 
-Runs configs/ci.yaml (seed 0 only, to stay within a few minutes) through `--profile profiles/slurm` up to Fig. 2
-(results/figures/fig2_rl_vs_bc.png and what it needs: experts, θ0, BC data, both IMP chains of every task, the
-table), then checks that the jobs really went through SLURM: one
-SLURM log per job, the partitions the profile asks for, the sub-minute jobs packed into group jobs, and every SLURM
-job of the run COMPLETED. Only what a cluster without accounting (no slurmdbd) needs is overridden on the command
-line. Skipped, with the reason, only when SLURM cannot be installed or started on this machine.
+Runs configs/ci.yaml with `seeds: [0]` on top (to stay within a few minutes) through `--profile profiles/slurm` up
+to Fig. 2 (results/figures/fig2_rl_vs_bc.png and what it needs: experts, θ0, BC data, the IMP chains of every task,
+the table), then checks that the jobs really went through SLURM: one SLURM log per job, the partitions the profile
+asks for, the sub-minute jobs packed into group jobs, and every SLURM job of the run COMPLETED. Only what a cluster
+without accounting (no slurmdbd) needs is overridden on the command line. Skipped, with the reason, only when SLURM
+cannot be installed or started on this machine.
 """
 
 import re
@@ -21,7 +21,7 @@ BRING_UP = REPO / "scripts" / "local_slurm.sh"
 TARGET = "results/figures/fig2_rl_vs_bc.png"
 # One seed of the ci preset: ~40 Snakemake jobs. Both seeds double the time (22 min on a heavily loaded 2-core
 # machine) without exercising anything new.
-CI_SUBSET = ("--configfile", "configs/ci.yaml", "--config", "seeds=[0]")
+CI_SUBSET = ("--configfile", "configs/ci.yaml", "one_seed.yaml")
 # What the local cluster lacks compared with a production one: no accounting database (so job states come from
 # squeue, and there is no account to charge), and jobs finish in seconds (so poll every 2 s, not every 40 s).
 LOCAL_CLUSTER_ARGS = (
@@ -64,6 +64,7 @@ def _squeue_states(run_id: str) -> dict[str, tuple[str, str]]:
 @pytest.fixture(scope="module")
 def slurm_run(local_slurm, tmp_path_factory) -> tuple[Path, str]:
     root = copy_workflow(tmp_path_factory.mktemp("slurm_run"))
+    (root / "one_seed.yaml").write_text("seeds: [0]\n")
     proc = snakemake(root, "--profile", "profiles/slurm", *CI_SUBSET, *LOCAL_CLUSTER_ARGS, TARGET)
     return root, proc.stdout + proc.stderr
 

@@ -1,14 +1,13 @@
 """Figures of the ticket against its disentangling baselines (which one: the {figure} wildcard)."""
 
-import pandas as pd
-
 from rltickets import artifacts
+from rltickets.analysis import CONDITIONS_COLUMNS
 from rltickets.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 start_job(sm)
-table = pd.read_csv(sm.input[0])
+table = artifacts.load_csv(sm.input[0], CONDITIONS_COLUMNS)
 figure = sm.wildcards.figure
 if figure == "conditions_toy_envs":
     fig = plot_conditions(table, sm.params.toy_tasks, "Mask accounts for most of the ticket effect: toy envs")

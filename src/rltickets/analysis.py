@@ -10,6 +10,9 @@ import pandas as pd
 from .artifacts import load_json
 
 LEVEL_KEYS = ("paradigm", "task", "seed", "level", "fraction_remaining", "best_return", "final_return")
+# What the readers of imp.csv and conditions.csv need, so a damaged table fails with a clear error.
+IMP_COLUMNS = (*LEVEL_KEYS, "percent_remaining", "random_return", "dense_best_return", "normalised_best")
+CONDITIONS_COLUMNS = ("condition", *IMP_COLUMNS)
 
 
 def imp_table(metric_paths: Iterable[str], random_paths: Iterable[str]) -> pd.DataFrame:
@@ -160,7 +163,7 @@ def mask_share(conditions: pd.DataFrame, min_gap: float) -> pd.DataFrame:
         low, high = bootstrap_ci(shares)
         mean = float(shares.mean()) if len(shares) else np.nan
         if len(shares) == 0:
-            verdict = "undefined (the ticket never beats random/reinit by min_gap)"
+            verdict = "undefined (no level where the ticket beats random/reinit by min_gap, or dense <= random)"
         elif low > 0.5:
             verdict = "mask share > 0.5"
         elif high < 0.5:

@@ -9,8 +9,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
-from .plots import PARADIGM_LABELS  # noqa: E402
+from .plots import PARADIGM_LABELS, PERCENT_TICKS  # noqa: E402
 
 LABELS = {**PARADIGM_LABELS, "supervised": "Supervised"}
 RESCALING_LABELS = {"none": "default init", "layer_equalized": "layer-equalised init [R]"}
@@ -74,7 +75,12 @@ def plot_input_masks(input_mask: pd.DataFrame):
 
 
 def _percent_axis(ax, frame: pd.DataFrame) -> None:
+    """Log x axis of % weights remaining, sparser to the right, with plain-number ticks (as in Fig. 2)."""
     ax.set_xscale("log")
+    ticks = [t for t in PERCENT_TICKS if frame["percent_remaining"].min() * 0.9 <= t <= 100]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.invert_xaxis()
     ax.set_xlabel("% weights remaining (actor)")
     ax.set_ylim(-0.03, 1.03)
