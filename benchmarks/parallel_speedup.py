@@ -17,11 +17,12 @@ from _common import busy_processes, copy_workflow, load, timed_snakemake
 
 
 def run_once(scratch: Path, cores: int, configfile: str) -> tuple[float, int]:
+    """Wall seconds of a full run in a fresh copy, and its job count (from a dry-run, not timed)."""
     root = copy_workflow(scratch / f"cores{cores}")
-    seconds, proc = timed_snakemake(root, "--cores", str(cores), "--configfile", configfile, "--quiet", "progress")
-    done = re.findall(r"(\d+) of (\d+) steps", proc.stdout + proc.stderr)
-    jobs = int(done[-1][1]) if done else -1
-    return seconds, jobs
+    _, dry = timed_snakemake(root, "-n", "--configfile", configfile)
+    totals = re.findall(r"^total\s+(\d+)$", dry.stdout, flags=re.MULTILINE)
+    seconds, _ = timed_snakemake(root, "--cores", str(cores), "--configfile", configfile, "--quiet", "progress")
+    return seconds, int(totals[-1]) if totals else -1
 
 
 def main() -> None:
