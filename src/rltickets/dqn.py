@@ -25,6 +25,7 @@ from stable_baselines3.common.utils import polyak_update, set_random_seed
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from .masking import mask_sb3_model, prunable_weight_names
+from .training import without_log_folder
 
 # The thesis' tasks (gymnasium ids; CartPole-v0 is the 200-step version the thesis names).
 EARLYBIRD_TASKS = ("CartPole-v0", "Acrobot-v1")
@@ -135,7 +136,7 @@ def make_dqn(task_id: str, task_settings: dict[str, Any], dqn_settings: dict[str
     torch.set_num_threads(1)
     set_random_seed(seed)
     eps = task_settings["epsilon"]
-    return ThesisDQN(
+    model = ThesisDQN(
         "MlpPolicy",
         make_env(task_id, seed),
         seed=seed,
@@ -157,6 +158,7 @@ def make_dqn(task_id: str, task_settings: dict[str, Any], dqn_settings: dict[str
         loss=dqn_settings["loss"],
         uniform_warmup=dqn_settings["uniform_warmup"],
     )
+    return without_log_folder(model)
 
 
 def q_network_weights(model: DQN) -> dict[str, torch.Tensor]:

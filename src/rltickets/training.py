@@ -15,6 +15,7 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.evaluation import evaluate_policy
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.utils import LinearSchedule, set_random_seed
 
 from . import envs  # noqa: F401 - registers this project's gymnasium envs (PatrolGrid-v0) before make_vec_env
@@ -61,10 +62,17 @@ def make_eval_env(task_id: str, seed: int, n_episodes: int):
     return make_vec_env(task_id, n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET)
 
 
+def without_log_folder(model):
+    """SB3 at verbose=0 still creates an empty /tmp/SB3-<date> folder per `learn()`; a logger with no outputs
+    avoids thousands of them in a pipeline run."""
+    model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
+
+
 def make_ppo(task_id: str, settings: dict[str, Any], seed: int) -> PPO:
     seed_everything(seed)
     env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed)
-    return PPO(
+    model = PPO(
         "MlpPolicy",
         env,
         seed=seed,
@@ -73,6 +81,7 @@ def make_ppo(task_id: str, settings: dict[str, Any], seed: int) -> PPO:
         policy_kwargs=policy_kwargs(settings),
         **ppo_hyperparameters(task_id, settings),
     )
+    return without_log_folder(model)
 
 
 def initial_parameters(task_id: str, settings: dict[str, Any], seed: int) -> dict[str, torch.Tensor]:
