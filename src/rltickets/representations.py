@@ -203,33 +203,12 @@ def train_masked_input_agent(
     """
     import time
 
-    from stable_baselines3 import PPO
-    from stable_baselines3.common.env_util import make_vec_env
-
-    from .tasks import get_task
-    from .training import (
-        EVAL_SEED_OFFSET,
-        PeriodicEvaluation,
-        evaluate,
-        policy_kwargs,
-        ppo_hyperparameters,
-        seed_everything,
-    )
+    from .training import PeriodicEvaluation, evaluate, make_eval_env, make_ppo
 
     start = time.perf_counter()
-    seed_everything(seed)
     wrapper = {"wrapper_class": keep_inputs_wrapper(), "wrapper_kwargs": {"keep": keep}}
-    env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed, **wrapper)
-    eval_env = make_vec_env(task_id, n_envs=min(budget["eval_episodes"], 10), seed=seed + EVAL_SEED_OFFSET, **wrapper)
-    model = PPO(
-        "MlpPolicy",
-        env,
-        seed=seed,
-        device="cpu",
-        verbose=0,
-        policy_kwargs=policy_kwargs(settings),
-        **ppo_hyperparameters(task_id, settings),
-    )
+    model = make_ppo(task_id, settings, seed, wrapper)
+    eval_env = make_eval_env(task_id, seed, budget["eval_episodes"], wrapper)
     callback = PeriodicEvaluation(eval_env, budget["eval_episodes"], budget["eval_every_steps"])
     mean, std = evaluate(model, eval_env, budget["eval_episodes"])  # the untrained agent: curves start at step 0
     callback.history.append({"step": 0, "mean_return": mean, "std_return": std})

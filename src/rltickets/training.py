@@ -58,8 +58,9 @@ def policy_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def make_eval_env(task_id: str, seed: int, n_episodes: int):
-    return make_vec_env(task_id, n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET)
+def make_eval_env(task_id: str, seed: int, n_episodes: int, wrapper: dict[str, Any] | None = None):
+    """`wrapper`: make_vec_env's wrapper_class / wrapper_kwargs, e.g. an observation wrapper."""
+    return make_vec_env(task_id, n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET, **(wrapper or {}))
 
 
 def without_log_folder(model):
@@ -69,9 +70,9 @@ def without_log_folder(model):
     return model
 
 
-def make_ppo(task_id: str, settings: dict[str, Any], seed: int) -> PPO:
+def make_ppo(task_id: str, settings: dict[str, Any], seed: int, wrapper: dict[str, Any] | None = None) -> PPO:
     seed_everything(seed)
-    env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed)
+    env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed, **(wrapper or {}))
     model = PPO(
         "MlpPolicy",
         env,
