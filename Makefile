@@ -6,7 +6,7 @@ CORES ?= 8
 SNAKEMAKE_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run resume test lint report clean-venv
+.PHONY: install run resume test lint report docs clean-venv
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ resume: install
 report: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --report report.html $(SNAKEMAKE_ARGS)
 
+# Regenerate the README's results (docs/results/): finish the run (a no-op if it is done), then copy its figures,
+# claims table, config and provenance.
+docs: run
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/update_docs.py $(DOCS_ARGS)
+
 lint: install
-	$(BIN)/ruff check src workflow_scripts tests
-	$(BIN)/ruff format --check src workflow_scripts tests
+	$(BIN)/ruff check src workflow_scripts tests scripts benchmarks
+	$(BIN)/ruff format --check src workflow_scripts tests scripts benchmarks
 	$(BIN)/snakefmt --check Snakefile rules
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.

@@ -30,9 +30,36 @@ include: "rules/figures.smk"
 include: "rules/baselines.smk"
 include: "rules/representations.smk"
 include: "rules/earlybird.smk"
+include: "rules/summary.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+
+
+# One target per stage, e.g. `snakemake --cores 8 baselines` (each pulls in only what it needs).
+rule fig2:
+    input:
+        imp_outputs(),
+
+
+rule baselines:
+    input:
+        baseline_outputs(),
+
+
+rule representations:
+    input:
+        representation_outputs(),
+
+
+rule earlybird:
+    input:
+        earlybird_outputs(),
+
+
+rule claims:
+    input:
+        summary_outputs(),

@@ -43,6 +43,8 @@ rule conditions_table:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/conditions_table.py"
 
@@ -63,6 +65,7 @@ rule mask_share_table:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         min_gap=config["analysis"]["mask_share_min_gap"],
     script:
         "../workflow_scripts/mask_share_table.py"
@@ -87,6 +90,7 @@ rule plot_conditions:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         toy_tasks=TOY_TASKS,
         continuous_tasks=CONTINUOUS_TASKS,
     script:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from rltickets.config import ConfigError, canonical, check_config
+from rltickets.config import ConfigError, canonical, check_config, describe_run
 from rltickets.tasks import continuous_task_ids
 
 try:
@@ -13,6 +13,8 @@ except ConfigError as err:
 
 
 TASKS = config["tasks"]
+# What this run trained, for every report caption (`{{ snakemake.params.run }}`).
+RUN_DESCRIPTION = describe_run(config)
 SEEDS = config["seeds"]
 PARADIGMS = config["paradigms"]
 LEVELS = list(range(config["imp"]["levels"] + 1))
@@ -348,10 +350,36 @@ def earlybird_outputs():
     ] + [f"results/figures/{name}.{ext}" for name in figures for ext in ("png", "pdf")]
 
 
-def final_outputs():
+# ---- Claims and run statistics (rules/summary.smk) ----
+def stage_outputs():
     return (
         imp_outputs()
         + baseline_outputs()
         + representation_outputs()
         + earlybird_outputs()
     )
+
+
+def claims_inputs(wildcards):
+    """The tidy tables behind the claims of PROTOCOL §3 that this config measures."""
+    inputs = {
+        "imp": "results/tables/imp.csv",
+        "representation_claims": "results/tables/representation_claims.csv",
+    }
+    if {"mask_permuted", "random_reinit"} <= set(BASELINE_CONDITIONS):
+        inputs["conditions"] = "results/tables/conditions.csv"
+    if EB["tasks"]:
+        inputs["earlybird_runs"] = "results/tables/earlybird_runs.csv"
+    return inputs
+
+
+def summary_outputs():
+    return [
+        "results/tables/claims.csv",
+        "results/tables/run_statistics.csv",
+        "results/figures/run_statistics.png",
+    ]
+
+
+def final_outputs():
+    return stage_outputs() + summary_outputs()

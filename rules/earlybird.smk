@@ -125,6 +125,7 @@ rule eb_tables:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         return_bounds={t: EB["task_settings"][t]["return_bounds"] for t in EB["tasks"]},
         verdict=canonical(EB["verdict"]),
         tasks=EB["tasks"],
@@ -151,6 +152,7 @@ rule eb_plot_mask_similarity:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         tasks=EB["tasks"],
     script:
         "../workflow_scripts/eb_plot_mask_similarity.py"
@@ -184,6 +186,8 @@ rule eb_plot_runs:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/eb_plot_runs.py"
 
@@ -204,5 +208,7 @@ rule eb_plot_retrain_vs_finetune:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/eb_plot_retrain_vs_finetune.py"

@@ -17,6 +17,8 @@ rule imp_table:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/imp_table.py"
 
@@ -37,6 +39,7 @@ rule critical_sparsity_table:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         threshold=config["analysis"]["critical_threshold"],
     script:
         "../workflow_scripts/critical_sparsity_table.py"
@@ -58,5 +61,7 @@ rule plot_rl_vs_bc:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/plot_rl_vs_bc.py"

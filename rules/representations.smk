@@ -133,6 +133,7 @@ rule input_mask_table:
         runtime="10m",
         mem_mb=4000,
     params:
+        run=RUN_DESCRIPTION,
         groups=["none", "supervised", *RESCALING["modes"]],
     script:
         "../workflow_scripts/repr_input_mask_table.py"
@@ -154,6 +155,8 @@ rule input_consistency_table:
     resources:
         runtime="10m",
         mem_mb=4000,
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/repr_consistency_table.py"
 
@@ -174,6 +177,8 @@ rule masked_input_table:
         "../envs/analysis.yaml"
     resources:
         runtime="5m",
+    params:
+        run=RUN_DESCRIPTION,
     script:
         "../workflow_scripts/repr_masked_input_table.py"
 
@@ -196,6 +201,7 @@ rule representation_claims_table:
         runtime="5m",
         mem_mb=4000,
     params:
+        run=RUN_DESCRIPTION,
         grid_task=GRID_TASK,
         digits_task=SUPERVISED["dataset"],
     script:
@@ -220,6 +226,7 @@ rule plot_input_masks:
         runtime="5m",
         mem_mb=4000,
     params:
+        run=RUN_DESCRIPTION,
         figure="input_masks",
     script:
         "../workflow_scripts/repr_plot.py"
@@ -243,6 +250,7 @@ rule plot_state_dims:
         runtime="5m",
         mem_mb=4000,
     params:
+        run=RUN_DESCRIPTION,
         figure="state_dims",
     script:
         "../workflow_scripts/repr_plot.py"
@@ -265,6 +273,7 @@ rule plot_masked_input:
     resources:
         runtime="5m",
     params:
+        run=RUN_DESCRIPTION,
         figure="masked_input",
     script:
         "../workflow_scripts/repr_plot.py"
@@ -289,6 +298,7 @@ rule plot_init_rescaling:
         runtime="5m",
         mem_mb=4000,
     params:
+        run=RUN_DESCRIPTION,
         figure="init_rescaling",
     script:
         "../workflow_scripts/repr_plot.py"

@@ -50,7 +50,10 @@ def copy_workflow(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     for name in WORKFLOW_FILES:
         src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+        if src.is_dir():
+            shutil.copytree(src, dest / name, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dest / name)
     return dest
 
 
@@ -70,7 +73,11 @@ def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
 @pytest.fixture(scope="session")
 def ci_run(tmp_path_factory) -> Path:
     """One real run of the whole ci preset, shared by every test file that needs a finished run (read-only:
-    a test that changes files copies the folder first)."""
-    root = copy_workflow(tmp_path_factory.mktemp("ci_run"))
+    a test that changes files copies the folder first).
+
+    For development, RLTICKETS_CI_RUN=<dir> keeps the run in <dir> across pytest sessions: the workflow files are
+    copied over it and Snakemake only brings it up to date. CI never sets it."""
+    reuse = os.environ.get("RLTICKETS_CI_RUN")
+    root = copy_workflow(Path(reuse) if reuse else tmp_path_factory.mktemp("ci_run"))
     snakemake(root, "--cores", "2", "--configfile", "configs/ci.yaml")
     return root

@@ -195,7 +195,7 @@ def test_init_rescaling_claim_compares_jaccard_per_level():
     claims = representation_claims(pd.DataFrame(columns=["init_rescaling"]), pd.DataFrame(rows), None, None)
     assert len(claims) == 1 and claims["verdict"].iloc[0] == "holds"
     assert claims["effect"].iloc[0] == pytest.approx(0.4)  # level 1 (Jaccard 1 in both settings) is left out
-    assert claims["n"].iloc[0] == "2 levels x 5 seeds"
+    assert claims["n"].iloc[0] == 2 and claims["n_unit"].iloc[0] == "levels"
 
 
 @pytest.mark.parametrize(

@@ -139,7 +139,23 @@ def test_inspect_command_on_a_real_level(ci_run):
 def test_report_builds(ci_run):
     snakemake(ci_run, "--configfile", "configs/ci.yaml", "--report", "report.html")
     html = (ci_run / "report.html").read_text()
-    assert "fig2_rl_vs_bc.png" in html and "critical_sparsity.csv" in html
+    assert "fig2_rl_vs_bc.png" in html and "critical_sparsity.csv" in html and "claims.csv" in html
+    categories = ("RL vs BC", "Disentangling baselines", "Minimal task representations", "Early-Bird tickets")
+    assert all(category in html for category in (*categories, "Claims", "Run statistics"))
+    snakemake(ci_run, "--configfile", "configs/ci.yaml", "--report", "report.zip")
+    assert (ci_run / "report.zip").stat().st_size > 100_000
+
+
+def test_ci_run_writes_claims_and_run_statistics(ci_run):
+    claims = pd.read_csv(ci_run / "results/tables/claims.csv")
+    assert set(claims["claim_id"].astype(str)) == {"1", "2", "3", "4", "5"}
+    assert claims["verdict"].notna().all() and claims["statement"].notna().all()
+    # 2 seeds and 1 repetition are below analysis.claims_min_n: nothing can be called reproduced at this n.
+    assert not claims["verdict"].isin(["reproduced", "not reproduced"]).any()
+    stats = pd.read_csv(ci_run / "results/tables/run_statistics.csv").set_index("rule")
+    levels_run = len(list((ci_run / "results/imp").rglob("metrics.json")))  # Fig. 2 tasks and the gridworld
+    assert stats.loc["imp_level", "jobs"] == levels_run and stats.loc["imp_level", "cpu_total_s"] > 0
+    assert (ci_run / "results/figures/run_statistics.png").stat().st_size > 10_000
 
 
 def test_workflow_is_lint_and_format_clean():
@@ -149,3 +165,18 @@ def test_workflow_is_lint_and_format_clean():
         [str(BIN / "snakefmt"), "--check", "Snakefile", "rules"], cwd=REPO, capture_output=True, text=True
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_make_docs_copies_figures_claims_and_provenance(ci_run, tmp_path):
+    out = tmp_path / "docs_results"
+    script = REPO / "scripts/update_docs.py"
+    args = ["--configfile", "configs/ci.yaml", "--out", str(out)]
+    proc = subprocess.run([sys.executable, str(script), *args], cwd=ci_run, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    figures = {p.name for p in (ci_run / "results/figures").glob("*.png")}
+    assert {p.name for p in out.glob("*.png")} == figures and "fig2_rl_vs_bc.png" in figures
+    claims = (out / "claims.md").read_text()
+    assert claims.count("\n") == 2 + len(pd.read_csv(ci_run / "results/tables/claims.csv"))
+    assert "MD5" in (out / "PROVENANCE.md").read_text() and (out / "config.yaml").exists()
+    missing = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
+    assert missing.returncode == 2 and "rule 'claims_table'" in missing.stderr

@@ -10,6 +10,7 @@ from rltickets.earlybird import (
     pruned_row,
     runs_table,
     verdict_table,
+    verdict_tolerances,
 )
 from rltickets.workflow import start_job
 
@@ -32,11 +33,7 @@ for path in sm.input.exploit:
     m = artifacts.load_json(path, required_keys=("task", "repetition", "found", "test_return"))
     rows.append(exploit_row(m["task"], m["repetition"], m))
 runs = runs_table(rows)
-verdicts = verdict_table(
-    runs,
-    sm.params.return_bounds,
-    {"performance": sm.params.verdict["performance_tolerance"], "length": sm.params.verdict["length_tolerance"]},
-)
+verdicts = verdict_table(runs, sm.params.return_bounds, verdict_tolerances(sm.params.verdict))
 log.info("%d runs, %d verdict rows, %d Early-Bird", len(runs), len(verdicts), int(verdicts["early_bird"].sum()))
 artifacts.save_csv(sm.output.runs, runs)
 artifacts.save_csv(sm.output.verdicts, verdicts)

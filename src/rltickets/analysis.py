@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,33 @@ def imp_table(metric_paths: Iterable[str], random_paths: Iterable[str]) -> pd.Da
     return table
 
 
+def leading_passes(relative: np.ndarray, threshold: float) -> int:
+    """How many levels, from level 0 on and without a break, stay >= threshold (an undefined value fails)."""
+    passing = np.asarray(relative, dtype=float) >= threshold
+    return len(passing) if passing.all() else int(np.argmin(passing))
+
+
+def critical_level_per_seed(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Per (task, paradigm, seed): the last level up to which the seed's normalised best performance stays
+    >= threshold (the per-seed counterpart of `critical_sparsity`, so that its spread over seeds is known)."""
+    rows = []
+    for (task, paradigm, seed), group in table.groupby(["task", "paradigm", "seed"], sort=True):
+        group = group.sort_values("level")
+        n_pass = leading_passes(group["normalised_best"].to_numpy(), threshold)
+        last = group.iloc[n_pass - 1] if n_pass else None
+        rows.append(
+            {
+                "task": task,
+                "paradigm": paradigm,
+                "seed": seed,
+                "critical_level": int(last["level"]) if last is not None else np.nan,
+                "critical_percent_remaining": float(last["percent_remaining"]) if last is not None else np.nan,
+                "sparsest_level": int(group["level"].max()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def critical_sparsity(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """Per task and paradigm: the highest sparsity up to which the mean best performance stays >= threshold
     of dense, measured as (mean R - R_random) / (mean R_dense - R_random) so that negative returns
@@ -65,8 +93,7 @@ def critical_sparsity(table: pd.DataFrame, threshold: float) -> pd.DataFrame:
         # A dense agent no better than random has no performance to keep: the ratio is undefined.
         span = dense_mean - random_return if dense_mean > random_return else np.nan
         per_level["relative"] = (per_level["mean_best"] - random_return) / span
-        passing = (per_level["relative"] >= threshold).to_numpy()
-        n_pass = int(np.argmin(passing)) if not passing.all() else len(passing)
+        n_pass = leading_passes(per_level["relative"].to_numpy(), threshold)
         critical = per_level.iloc[n_pass - 1] if n_pass > 0 else None
         last = per_level.iloc[-1]
         rows.append(
@@ -199,3 +226,32 @@ def bootstrap_ci(values: np.ndarray, n_resamples: int = 10_000, seed: int = 0) -
     means = rng.choice(values, size=(n_resamples, len(values)), replace=True).mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
     return float(low), float(high)
+
+
+# ---- Run statistics (Snakemake `benchmark:` files) ----
+BENCHMARK_COLUMNS = ("s", "max_rss", "cpu_time")
+
+
+def run_statistics(benchmark_dir: str | Path) -> pd.DataFrame:
+    """Per rule (the first folder under `benchmark_dir`): jobs, wall and CPU time, peak memory."""
+    from .artifacts import load_csv
+
+    rows = []
+    for path in sorted(Path(benchmark_dir).rglob("*.tsv")):
+        frame = load_csv(path, BENCHMARK_COLUMNS, sep="\t", na_values=["-", "NA"])
+        rule = path.relative_to(benchmark_dir).parts[0]
+        rows += [{"rule": rule, **record} for record in frame[list(BENCHMARK_COLUMNS)].to_dict("records")]
+    jobs = pd.DataFrame(rows, columns=["rule", *BENCHMARK_COLUMNS])
+    table = jobs.groupby("rule").agg(
+        jobs=("s", "size"),
+        wall_total_s=("s", "sum"),
+        wall_median_s=("s", "median"),
+        wall_max_s=("s", "max"),
+        cpu_total_s=("cpu_time", "sum"),
+        max_rss_mb=("max_rss", "max"),
+    )
+    # Jobs run one torch thread each, so wall time is the core time they held; Snakemake's cpu_time is sampled
+    # and misses short-lived processes, so it is kept for reference only.
+    table["core_hours"] = table["wall_total_s"] / 3600
+    table["share"] = table["wall_total_s"] / table["wall_total_s"].sum()
+    return table.sort_values("wall_total_s", ascending=False).reset_index()

@@ -150,14 +150,15 @@ def load_json(path: str | os.PathLike, required_keys: tuple[str, ...] = ()) -> d
     return obj
 
 
-def load_csv(path: str | os.PathLike, required_columns: tuple[str, ...] = ()):
-    """A table written by `save_csv`; a cut-off or ragged file is an error, not rows padded with NaN."""
+def load_csv(path: str | os.PathLike, required_columns: tuple[str, ...] = (), sep: str = ",", **read_options):
+    """A table written by `save_csv` (or a TSV with sep="\\t"); a cut-off or ragged file is an error, not rows
+    padded with NaN. `read_options` go to pandas.read_csv."""
     import pandas as pd
 
     _require_file(path)
     try:
         with open(path, newline="") as fh:
-            rows = list(csv.reader(fh))
+            rows = list(csv.reader(fh, delimiter=sep))
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise artifact_error(path, f"cannot be read as CSV ({type(err).__name__}: {err})") from err
     if not rows:
@@ -168,7 +169,7 @@ def load_csv(path: str | os.PathLike, required_columns: tuple[str, ...] = ()):
     missing = [c for c in required_columns if c not in rows[0]]
     if missing:
         raise artifact_error(path, f"missing column(s) {missing}")
-    return pd.read_csv(path)
+    return pd.read_csv(path, sep=sep, **read_options)
 
 
 def _refusal(err: Exception) -> str:

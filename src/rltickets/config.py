@@ -79,3 +79,42 @@ def canonical(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [canonical(item) for item in value]
     return value
+
+
+def _seed_list(seeds: list[int]) -> str:
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]} (n = {len(seeds)})"
+    return f"{', '.join(str(s) for s in seeds)} (n = {len(seeds)})"
+
+
+def describe_run(config: dict[str, Any]) -> str:
+    """One paragraph for every report caption: what this run trained, at which budgets, and which of its
+    settings are reconstructions [R] rather than the sources' statements."""
+    imp, settings = config["imp"], config["task_settings"]
+    left = 100 * (1 - imp["prune_fraction"]) ** imp["levels"]
+    budgets = "; ".join(
+        f"{task}: RL {settings[task]['rl']['total_timesteps']:,} PPO steps per level, BC "
+        f"{settings[task]['bc']['epochs']} epochs on {settings[task]['bc_data']['n_transitions']:,} expert transitions"
+        + (f", seeds {_seed_list(settings[task]['seeds'])}" if "seeds" in settings[task] else "")
+        for task in config["tasks"]
+    )
+    eb = config["earlybird"]
+    parts = [
+        f"**This run**: tasks {', '.join(config['tasks'])}; "
+        f"paradigms {', '.join(config['paradigms'])}; seeds {_seed_list(config['seeds'])}.",
+        f"IMP: {imp['levels']} levels pruning {imp['prune_fraction']:g} of the remaining actor weights per level "
+        f"({left:.2g} % left at the last level). Budgets: {budgets}.",
+        f"Baselines {', '.join(config['baselines']['conditions']) or 'none'} "
+        f"at levels {config['baselines']['levels']}.",
+        f"Early-Bird: {', '.join(eb['tasks'])}, {eb['repetitions']} repetitions, P {eb['prune_fractions']}, "
+        f"e_prune {eb['prune_episodes']}, at most {eb['max_episodes']} episodes.",
+        f"Representations: gridworld {config['representations']['grid_task'] or 'none'}, "
+        f"{config['supervised']['dataset']} for supervised IMP, "
+        f"seeds {_seed_list(config['representations']['seeds'])}.",
+        "Reconstructions [R], not stated by the sources: global magnitude pruning of "
+        f"{imp['prune_fraction']:g} per level, rewinding to θ0 ({imp['rewind']}), "
+        f"{'pruned' if imp['prune_critic'] else 'dense'} critic, network sizes and budgets, the normalisation, the "
+        "baselines' shuffles, gymnasium MuJoCo instead of PyBullet, the gridworld, init rescaling, and the keys "
+        "marked [R] in the config (README, 'Reconstructions').",
+    ]
+    return " ".join(parts)

@@ -411,6 +411,11 @@ def runs_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
+def verdict_tolerances(verdict_config: dict[str, float]) -> dict[str, float]:
+    """config `earlybird.verdict` -> the `tolerances` of `verdict_table`."""
+    return {"performance": verdict_config["performance_tolerance"], "length": verdict_config["length_tolerance"]}
+
+
 def verdict_table(runs: pd.DataFrame, return_bounds: dict[str, list[float]], tolerances: dict[str, float]):
     """The four EB criteria of the thesis §3.4 for every (task, experiment, P, e_prune), with their numbers.
 

@@ -140,3 +140,20 @@ def plot_summary_panels(table: pd.DataFrame, task: str, paradigm: str, title: st
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_run_statistics(table: pd.DataFrame):
+    """Where the run's compute went: core-hours per rule (bars; wall time, one thread per job) and each rule's
+    median wall time per job. Wall, not the benchmark's sampled CPU time, which misses short-lived processes."""
+    table = table.sort_values("wall_total_s", ascending=True)
+    hours = table["wall_total_s"] / 3600
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.35 * len(table) + 1.5), sharey=True)
+    left.barh(table["rule"], hours, color="tab:blue")
+    left.set_xlabel("core-hours (wall time of all jobs; one thread per job)")
+    for y, (value, jobs) in enumerate(zip(hours, table["jobs"], strict=True)):
+        left.annotate(f" {jobs} jobs", (value, y), va="center", fontsize=8)
+    right.barh(table["rule"], table["wall_median_s"], color="tab:grey")
+    right.set_xlabel("median wall time per job (s)")
+    fig.suptitle(f"Run statistics from benchmark: files: {int(table['jobs'].sum())} jobs, {hours.sum():.2f} core-hours")
+    fig.tight_layout()
+    return fig

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .analysis import bootstrap_ci
 from .artifacts import load_json
 from .tasks import TASKS, input_names
 
@@ -268,6 +269,7 @@ def _claim(claim: str, task: str, paradigm: str, statistic: str, per_seed: pd.Se
         verdict = "not tested (no data)"
     else:
         verdict = "holds" if effect > 0 and (per_seed > 0).mean() > 0.5 else "does not hold"
+    low, high = bootstrap_ci(per_seed.to_numpy())
     return {
         "claim": claim,
         "task": task,
@@ -275,8 +277,12 @@ def _claim(claim: str, task: str, paradigm: str, statistic: str, per_seed: pd.Se
         "statistic": statistic,
         "effect": effect,
         "effect_std": float(per_seed.std()) if n > 1 else np.nan,
+        "ci95_low": low,
+        "ci95_high": high,
         "n_positive": int((per_seed > 0).sum()),
         "n": n,
+        "n_unit": "seeds",
+        "n_seeds": n,
         "verdict": verdict,
         "detail": detail,
     }
@@ -380,9 +386,10 @@ def representation_claims(
             gaps,
             f"{int(group['n_seeds'].min())} seeds per setting",
         )
-        row["n"] = f"{len(gaps.dropna())} levels x {int(group['n_seeds'].min())} seeds"
+        row["n_unit"] = "levels"  # the unit of the spread: levels, each a Jaccard over all seeds
+        row["n_seeds"] = int(group["n_seeds"].min())
         if len(gaps) == 0:
             row["verdict"] = "not tested (no input fully pruned in either setting)"
         rows.append(row)
-    columns = ["claim", "task", "paradigm", "statistic", "effect", "effect_std", "n_positive", "n"]
-    return pd.DataFrame(rows, columns=[*columns, "verdict", "detail"])
+    columns = ["claim", "task", "paradigm", "statistic", "effect", "effect_std", "ci95_low", "ci95_high"]
+    return pd.DataFrame(rows, columns=[*columns, "n_positive", "n", "n_unit", "n_seeds", "verdict", "detail"])

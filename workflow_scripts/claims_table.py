@@ -1,0 +1,26 @@
+"""The claims of PROTOCOL §3 with effect, 95% bootstrap interval, n and verdict: results/tables/claims.csv."""
+
+from rltickets import artifacts
+from rltickets.analysis import CONDITIONS_COLUMNS, IMP_COLUMNS
+from rltickets.claims import claims_table
+from rltickets.earlybird import RUN_COLUMNS, verdict_tolerances
+from rltickets.workflow import start_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_job(sm)
+inputs, params = sm.input, sm.params
+table = claims_table(
+    min_n=params.min_n,
+    imp=artifacts.load_csv(inputs.imp, IMP_COLUMNS),
+    critical_threshold=params.critical_threshold,
+    conditions=artifacts.load_csv(inputs.conditions, CONDITIONS_COLUMNS) if "conditions" in inputs.keys() else None,
+    mask_share_min_gap=params.mask_share_min_gap,
+    representation_claims=artifacts.load_csv(inputs.representation_claims, ("claim", "effect", "n", "n_seeds")),
+    earlybird_runs=(
+        artifacts.load_csv(inputs.earlybird_runs, tuple(RUN_COLUMNS)) if "earlybird_runs" in inputs.keys() else None
+    ),
+    earlybird_bounds=params.earlybird_bounds,
+    earlybird_tolerances=verdict_tolerances(params.earlybird_verdict),
+)
+log.info("\n%s", table.to_string())
+artifacts.save_csv(sm.output[0], table)
