@@ -65,7 +65,10 @@ def test_configs_hold_appendix_b(config_file):
     for task, expected in APPENDIX.items():
         assert {k: eb["task_settings"][task][k] for k in expected} == expected
     assert eb["max_episodes"] == 500 and eb["early_stopping_window"] == 10 and eb["test_episodes"] == 100
-    assert eb["prune_fractions"] == [0.2, 0.4, 0.6, 0.8]
+    # The thesis prunes P = 0.2, 0.4, 0.6, 0.8; the workstation default runs a subset of them.
+    assert set(eb["prune_fractions"]) <= {0.2, 0.4, 0.6, 0.8}
+    if config_file == "configs/paper.yaml":
+        assert eb["prune_fractions"] == [0.2, 0.4, 0.6, 0.8]
 
 
 def test_paper_config_has_the_thesis_scale():

@@ -91,7 +91,10 @@ def test_changing_one_task_setting_reruns_only_that_task(ci_run, section, key, v
     assert len(level_outputs) == len(chains) * 2 * 4  # chains x 2 seeds x 4 levels
     assert all(any(f"results/imp/{c}" in o for c in chains) for o in level_outputs)
     assert any("experts/CartPole-v1" in o for o in outputs) == expert_reruns
-    assert not any("Acrobot-v1" in o for o in outputs)
+    # Figures and tables re-render (their captions state every task's budget); no Acrobot training job reruns.
+    files = [f.strip() for o in outputs for f in o.split(",")]
+    trained = [f for f in files if not f.startswith(("results/figures/", "results/tables/"))]
+    assert trained and not any("Acrobot-v1" in f for f in trained)
 
 
 def test_more_levels_only_adds_levels(ci_run):
