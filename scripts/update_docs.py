@@ -1,8 +1,9 @@
 """Copy a finished run's figures and claims into docs/results/ for the README (`make docs`).
 
 Writes docs/results/<figure>.png for every PNG under results/figures, docs/results/claims.md (the claims table
-in Markdown), docs/results/config.yaml (the exact config) and docs/results/PROVENANCE.md (commit, config MD5,
-date, job count). Run it from the repository root after the run has finished.
+in Markdown), docs/results/config.yaml (the exact config; further --configfile overrides as
+config_override1.yaml, ...) and docs/results/PROVENANCE.md (commit, config MD5s, date, job count). Run it from
+the repository root after the run has finished.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ def git(*args: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configfile", default="config.yaml")
+    parser.add_argument(
+        "--configfile",
+        nargs="+",
+        default=["config.yaml"],
+        help="the config files of the run, as given to snakemake (later files override earlier ones)",
+    )
     parser.add_argument("--results", default="results")
     parser.add_argument("--out", default="docs/results")
     args = parser.parse_args()
@@ -42,15 +48,22 @@ def main() -> int:
         shutil.copy2(figure, out / figure.name)
     table = artifacts.load_csv(claims, tuple(COLUMNS))
     (out / "claims.md").write_text(claims_markdown(table))
-    shutil.copy2(args.configfile, out / "config.yaml")
+    for old in out.glob("config*.yaml"):
+        old.unlink()
+    copies = [f"config{'' if i == 0 else f'_override{i}'}.yaml" for i in range(len(args.configfile))]
+    for source, copy in zip(args.configfile, copies, strict=True):
+        shutil.copy2(source, out / copy)
     stats = artifacts.load_csv(results / "tables/run_statistics.csv", ("rule", "jobs", "core_hours"))
-    md5 = hashlib.md5(Path(args.configfile).read_bytes()).hexdigest()
+    configs = ", then ".join(
+        f"`{source}` (copied here as {copy}, MD5 `{hashlib.md5(Path(source).read_bytes()).hexdigest()}`)"
+        for source, copy in zip(args.configfile, copies, strict=True)
+    )
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     (out / "PROVENANCE.md").write_text(
         f"# Provenance of docs/results\n\n"
         f"- produced by `make docs` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- code: commit `{git('rev-parse', 'HEAD')}`{dirty}\n"
-        f"- config: `{args.configfile}` (copied here as config.yaml), MD5 `{md5}`\n"
+        f"- config: {configs}\n"
         f"- run: {int(stats['jobs'].sum())} jobs with benchmark files, "
         f"{stats['core_hours'].sum():.1f} core-hours (wall time of one-thread jobs)\n"
         f"- figures: {', '.join(f.name for f in figures)}\n"

@@ -173,13 +173,18 @@ def test_workflow_is_lint_and_format_clean():
 def test_make_docs_copies_figures_claims_and_provenance(ci_run, tmp_path):
     out = tmp_path / "docs_results"
     script = REPO / "scripts/update_docs.py"
-    args = ["--configfile", "configs/ci.yaml", "--out", str(out)]
+    override = tmp_path / "override.yaml"
+    override.write_text("seeds: [0, 1]\n")
+    args = ["--configfile", "configs/ci.yaml", str(override), "--out", str(out)]
     proc = subprocess.run([sys.executable, str(script), *args], cwd=ci_run, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     figures = {p.name for p in (ci_run / "results/figures").glob("*.png")}
     assert {p.name for p in out.glob("*.png")} == figures and "fig2_rl_vs_bc.png" in figures
     claims = (out / "claims.md").read_text()
     assert claims.count("\n") == 2 + len(pd.read_csv(ci_run / "results/tables/claims.csv"))
-    assert "MD5" in (out / "PROVENANCE.md").read_text() and (out / "config.yaml").exists()
+    provenance = (out / "PROVENANCE.md").read_text()
+    assert provenance.count("MD5") == 2 and str(override) in provenance
+    assert (out / "config.yaml").read_text() == (ci_run / "configs/ci.yaml").read_text()
+    assert (out / "config_override1.yaml").read_text() == override.read_text()
     missing = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
     assert missing.returncode == 2 and "rule 'claims_table'" in missing.stderr
