@@ -48,15 +48,17 @@ def main() -> int:
         shutil.copy2(figure, out / figure.name)
     table = artifacts.load_csv(claims, tuple(COLUMNS))
     (out / "claims.md").write_text(claims_markdown(table))
+    # Read the configs before clearing old copies: a config may be one of them (docs/results/config_override1.yaml).
+    texts = [Path(source).read_bytes() for source in args.configfile]
     for old in out.glob("config*.yaml"):
         old.unlink()
     copies = [f"config{'' if i == 0 else f'_override{i}'}.yaml" for i in range(len(args.configfile))]
-    for source, copy in zip(args.configfile, copies, strict=True):
-        shutil.copy2(source, out / copy)
+    for text, copy in zip(texts, copies, strict=True):
+        (out / copy).write_bytes(text)
     stats = artifacts.load_csv(results / "tables/run_statistics.csv", ("rule", "jobs", "core_hours"))
     configs = ", then ".join(
-        f"`{source}` (copied here as {copy}, MD5 `{hashlib.md5(Path(source).read_bytes()).hexdigest()}`)"
-        for source, copy in zip(args.configfile, copies, strict=True)
+        f"`{source}` (copied here as {copy}, MD5 `{hashlib.md5(text).hexdigest()}`)"
+        for source, text, copy in zip(args.configfile, texts, copies, strict=True)
     )
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     (out / "PROVENANCE.md").write_text(
