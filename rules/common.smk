@@ -1,4 +1,5 @@
 # Config validation and the input functions shared by all rules.
+import functools
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -37,7 +38,12 @@ def task_seed_pairs():
 
 def settings(wildcards, *sections):
     """The sections of one task's settings a job depends on; passed as params, so editing them reruns only that task."""
-    return canonical({s: config["task_settings"][wildcards.task][s] for s in sections})
+    return _task_settings(wildcards.task, sections)
+
+
+@functools.cache  # one copy per task and rule: thousands of jobs share it (DAG time, BENCHMARKS.md (c))
+def _task_settings(task, sections):
+    return canonical({s: config["task_settings"][task][s] for s in sections})
 
 
 def level_dir(paradigm, task, seed, level):

@@ -58,7 +58,8 @@ write_config() {
         chmod 400 "$STATE_DIR/munge/munge.key"
     fi
     local cpus memory_mb
-    cpus=$(nproc)
+    # Not nproc: it honours OMP_NUM_THREADS (1 in the test environment) and would give the node a single CPU.
+    cpus=$(getconf _NPROCESSORS_ONLN)
     # Leave 10% of RAM to the OS; jobs ask for mem_mb and SLURM refuses what does not fit.
     memory_mb=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
     if [ -e "$CONF" ] && [ "$(head -1 "$CONF")" != "$MARKER" ]; then

@@ -4,7 +4,8 @@
    README's command, rerun only the interrupted jobs and end with the tables of an uninterrupted run;
 2. corrupt or missing artefacts fail with an error naming the file, the problem and the rule that makes it;
 3. bad configs fail through the real `snakemake` CLI before any job starts, naming the key and allowed values;
-4. the same config and seed give identical tables with --cores 1 and --cores 2;
+4. the same config and seed give identical tables and tensors with --cores 1 and --cores 2, and with every job in
+   its own process (RLTICKETS_WARM_WORKER=0) and in warm workers (rltickets.worker);
 5. `.pt` files holding pickled objects are refused;
 6. a second `snakemake` on a directory in use is refused by the lock and damages nothing.
 
@@ -125,10 +126,10 @@ def parse_run(text: str) -> Run:
     return Run(started, finished, text)
 
 
-def start_snakemake(root: Path, name: str, *args: str) -> tuple[subprocess.Popen, Path]:
+def start_snakemake(root: Path, name: str, *args: str, **env_vars: str) -> tuple[subprocess.Popen, Path]:
     """Snakemake in the background, in its own process group, its output in root/<name>.out."""
     out = root / f"{name}.out"
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **env_vars}
     with open(out, "w") as fh:
         proc = subprocess.Popen(
             [str(BIN / "snakemake"), *args],
@@ -323,11 +324,17 @@ def test_killed_runs_resume_and_lose_nothing(reference_run, tmp_path):
     assert_results_intact(root, reference_run)
 
 
-# ---- 4 and 6. Determinism across --cores, and the lock against a concurrent snakemake ----
+def warm_jobs(root: Path) -> set[bool]:
+    """Whether the jobs of a run ran in a warm worker, from their usage records (rltickets.workflow)."""
+    return {json.loads(p.read_text())["warm"] for p in (root / "results/benchmarks").rglob("*.usage.json")}
+
+
+# ---- 4 and 6. Determinism across --cores and warm workers, and the lock against a concurrent snakemake ----
 @pytest.mark.workflow
 def test_cores_1_equals_cores_2_and_concurrent_run_is_refused(reference_run, tmp_path):
+    """The reference ran with --cores 2 in warm workers; this run with --cores 1, every job in its own process."""
     root = reduced_workflow(tmp_path / "cores1")
-    proc, out = start_snakemake(root, "run", "--cores", "1", *RUN_ARGS)
+    proc, out = start_snakemake(root, "run", "--cores", "1", *RUN_ARGS, RLTICKETS_WARM_WORKER="0")
     try:
         wait_until(proc, out, lambda: (root / "results/logs").is_dir(), "the first job")
         second = snakemake(root, "--cores", "1", *RUN_ARGS, check=False)
@@ -337,6 +344,7 @@ def test_cores_1_equals_cores_2_and_concurrent_run_is_refused(reference_run, tmp
     finally:
         proc.wait(timeout=600)
     assert proc.returncode == 0, out.read_text()[-3000:]
+    assert warm_jobs(reference_run) == {True} and warm_jobs(root) == {False}
     assert_results_intact(root, reference_run)  # identical tables (and tensors): nothing damaged, deterministic
 
 

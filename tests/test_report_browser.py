@@ -137,15 +137,31 @@ def _page_errors(driver) -> list[str]:
     return errors
 
 
+def _click(element, timeout: float = 10.0) -> None:
+    """A real click, as a user's; retried while the navbar's CSS transition still lays another element over the
+    target (ElementClickInterceptedException), which settles within a fraction of a second."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            element.click()
+            return
+        except ElementClickInterceptedException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _click_nav_link(driver, label: str) -> None:
     link = driver.execute_script(FIND_NAV_LINK, label)
     assert link is not None, f"no navbar link {label!r} in the report"
-    link.click()
+    _click(link)
 
 
 def _open_subcategory(driver, wait, categories: dict, category: str, subcategory: str) -> None:
     """From anywhere: home (the first breadcrumb), the category, and its subcategory if it has several."""
-    driver.find_element("css selector", "nav ol li a").click()
+    _click(driver.find_element("css selector", "nav ol li a"))
     _click_nav_link(driver, "Results" if len(categories) == 1 else category)
     if len(categories[category]) > 1:
         _click_nav_link(driver, subcategory)
@@ -196,7 +212,7 @@ def test_every_report_figure_loads_in_chromium(report_html, browser, ci_run):
             for index in range(len(browser.execute_script(FIND_VIEW_BUTTONS))):
                 button = browser.execute_script(FIND_VIEW_BUTTONS)[index]
                 before = browser.execute_script(SHOWN_IMAGE)
-                button.click()
+                _click(button)
                 path = wait.until(lambda d, before=before: (now := d.execute_script(SHOWN_IMAGE)) != before and now)
                 where = f"{category} / {subcategory} / {path}"
                 assert path not in shown, f"{where}: shown twice"
@@ -205,7 +221,7 @@ def test_every_report_figure_loads_in_chromium(report_html, browser, ci_run):
                 browser.save_screenshot(str(shots / f"{len(shown):02d}_{Path(path).stem}.png"))
                 if len(shown) == 1:
                     # The first figure once more with its caption: the row's info button (next to the eye).
-                    button.find_element("xpath", "following-sibling::a[@type='button']").click()
+                    _click(button.find_element("xpath", "following-sibling::a[@type='button']"))
                     wait.until(lambda d: d.execute_script("return app.state.navbarMode === 'resultinfo';"))
                     assert browser.execute_script(SHOWN_IMAGE) == path
                     _check_images_load(browser, f"{where} with its caption")

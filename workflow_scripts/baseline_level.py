@@ -1,12 +1,14 @@
 """One disentangling baseline of one level: transform the ticket's mask (and θ0), train, write the level folder."""
 
-from rltickets import artifacts
-from rltickets.baselines import run_baseline
-from rltickets.bc import check_dataset
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.baselines import run_baseline
+from rltickets.bc import check_dataset
+
 paradigm, task, condition = sm.wildcards.paradigm, sm.wildcards.task, sm.wildcards.condition
 seed, level = int(sm.wildcards.seed), int(sm.wildcards.level)
 theta0 = artifacts.load_tensors(sm.input.theta0)

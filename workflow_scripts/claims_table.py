@@ -1,13 +1,15 @@
 """The claims of PROTOCOL §3 with effect, 95% bootstrap interval, n and verdict: results/tables/claims.csv."""
 
-from rltickets import artifacts
-from rltickets.analysis import CONDITIONS_COLUMNS, IMP_COLUMNS
-from rltickets.claims import claims_table
-from rltickets.earlybird import RUN_COLUMNS, verdict_tolerances
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.analysis import CONDITIONS_COLUMNS, IMP_COLUMNS
+from rltickets.claims import claims_table
+from rltickets.earlybird import RUN_COLUMNS, verdict_tolerances
+
 inputs, params = sm.input, sm.params
 table = claims_table(
     min_n=params.min_n,

@@ -1,11 +1,13 @@
 """The shared dense DQN run of one (task, repetition): Exp 1's mask snapshots, Exp 2/3's checkpoints, references."""
 
-from rltickets import artifacts
-from rltickets.earlybird import pack_checkpoints, run_dense
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.earlybird import pack_checkpoints, run_dense
+
 task, rep = sm.wildcards.task, int(sm.wildcards.rep)
 settings, protocol = sm.params.settings, sm.params.protocol
 result = run_dense(

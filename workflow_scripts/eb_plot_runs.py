@@ -1,13 +1,15 @@
 """Fig. 3.4 (retrain), Fig. 3.7 (fine-tune) and Fig. 3.8 (EB Exploit) from the Early-Bird runs table."""
 
-import pandas as pd
-
-from rltickets import artifacts
-from rltickets.plots_earlybird import plot_against_prune_episode, plot_exploit
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+import pandas as pd
+
+from rltickets import artifacts
+from rltickets.plots_earlybird import plot_against_prune_episode, plot_exploit
+
 runs = pd.read_csv(sm.input[0])
 artifacts.save_figure(plot_against_prune_episode(runs, "rewind"), sm.output.retrain_png, sm.output.retrain_pdf)
 artifacts.save_figure(plot_against_prune_episode(runs, "finetune"), sm.output.finetune_png, sm.output.finetune_pdf)

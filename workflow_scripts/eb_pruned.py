@@ -1,11 +1,13 @@
 """One Exp 2 (rewind to θ0) or Exp 3 (fine-tune from θ_e) run: prune the dense run at e_prune by P, retrain, test."""
 
-from rltickets import artifacts
-from rltickets.earlybird import WINNING_TICKET, episode_label, run_pruned, unpack_checkpoint
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.earlybird import WINNING_TICKET, episode_label, run_pruned, unpack_checkpoint
+
 task, rep, episode = sm.wildcards.task, int(sm.wildcards.rep), sm.wildcards.episode
 mode = {"exp2_rewind": "rewind", "exp3_finetune": "finetune"}[sm.wildcards.experiment]
 settings, protocol = sm.params.settings, sm.params.protocol

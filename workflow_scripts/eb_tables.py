@@ -1,6 +1,11 @@
 """Tidy table of every Early-Bird run (unpruned references, Exp 2/3 retrains, winning tickets, EB Exploit),
 the EB verdict table (the four criteria of the thesis §3.4 with the numbers behind each) and Exp 1's mask stability."""
 
+from rltickets.workflow import start_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_job(sm)
+
 from rltickets import artifacts
 from rltickets.earlybird import (
     dense_rows,
@@ -12,11 +17,6 @@ from rltickets.earlybird import (
     verdict_table,
     verdict_tolerances,
 )
-from rltickets.workflow import start_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
-
 
 rows = []
 starts = {task: [] for task in sm.params.tasks}

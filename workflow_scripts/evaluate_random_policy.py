@@ -1,11 +1,13 @@
 """Mean return of a uniform-random policy: R_random of the normalised performance."""
 
-from rltickets import artifacts
-from rltickets.training import random_policy_return
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.training import random_policy_return
+
 task, episodes = sm.wildcards.task, sm.params.episodes
 mean, std = random_policy_return(task, seed=0, n_episodes=episodes)
 log.info("random policy on %s: %.2f ± %.2f over %d episodes", task, mean, std, episodes)

@@ -1,12 +1,14 @@
 """One IMP level of one (paradigm, task, seed): prune level k-1, rewind to θ0, train, write the level folder."""
 
-from rltickets import artifacts
-from rltickets.bc import check_dataset
-from rltickets.imp import run_level
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.bc import check_dataset
+from rltickets.imp import run_level
+
 paradigm, task = sm.wildcards.paradigm, sm.wildcards.task
 seed, level = int(sm.wildcards.seed), int(sm.wildcards.level)
 theta0 = artifacts.load_tensors(sm.input.theta0)

@@ -1,12 +1,14 @@
 """Figures of the ticket against its disentangling baselines (which one: the {figure} wildcard)."""
 
-from rltickets import artifacts
-from rltickets.analysis import CONDITIONS_COLUMNS
-from rltickets.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 start_job(sm)
+
+from rltickets import artifacts
+from rltickets.analysis import CONDITIONS_COLUMNS
+from rltickets.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
+
 table = artifacts.load_csv(sm.input[0], CONDITIONS_COLUMNS)
 figure = sm.wildcards.figure
 if figure == "conditions_toy_envs":

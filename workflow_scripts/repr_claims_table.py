@@ -1,13 +1,15 @@
 """Verdicts of claims 3-4 (PROTOCOL §3): irrelevant inputs pruned first, init rescaling and consistency."""
 
-import pandas as pd
-
-from rltickets import artifacts
-from rltickets.representations import representation_claims
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+import pandas as pd
+
+from rltickets import artifacts
+from rltickets.representations import representation_claims
+
 table = representation_claims(
     pd.read_csv(sm.input.input_mask), pd.read_csv(sm.input.consistency), sm.params.grid_task, sm.params.digits_task
 )

@@ -1,11 +1,13 @@
 """Tidy input-mask table: per chain, level and input unit, the surviving fraction of its first-layer weights."""
 
-from rltickets import artifacts
-from rltickets.representations import input_mask_table
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.representations import input_mask_table
+
 # The supervised chains use the default init: they are rows of the `none` setting.
 paths = {group: list(sm.input[group]) for group in sm.params.groups}
 paths["none"] = paths["none"] + paths.pop("supervised")

@@ -1,14 +1,16 @@
 """A dense PPO agent on the observation with the RL ticket's pruned input units removed (variant `pruned`), or
 on the full observation (variant `full`, the control): same network, hyper-parameters and budget."""
 
-from rltickets import artifacts
-from rltickets.masking import prunable_weight_names
-from rltickets.representations import kept_input_indices, train_masked_input_agent
-from rltickets.tasks import get_task
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.masking import prunable_weight_names
+from rltickets.representations import kept_input_indices, train_masked_input_agent
+from rltickets.tasks import get_task
+
 task, variant, seed = sm.wildcards.task, sm.wildcards.variant, int(sm.wildcards.seed)
 if variant == "pruned":
     theta0 = artifacts.load_tensors(sm.input.theta0)

@@ -1,13 +1,15 @@
 """The figures of the representation stage; `params.figure` names which one (they share this entry point)."""
 
-import pandas as pd
-
-from rltickets import artifacts
-from rltickets import plots_representations as plots
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 start_job(sm)
+
+import pandas as pd
+
+from rltickets import artifacts
+from rltickets import plots_representations as plots
+
 tables = {name: pd.read_csv(path) for name, path in sm.input.items()}
 figure = {
     "input_masks": lambda: plots.plot_input_masks(tables["input_mask"]),

@@ -1,12 +1,14 @@
 """θ0 of a task and seed with its prunable layers rescaled (init rescaling, a reconstruction [R])."""
 
-from rltickets import artifacts
-from rltickets.masking import prunable_weight_names
-from rltickets.representations import rescale_initial_parameters
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.masking import prunable_weight_names
+from rltickets.representations import rescale_initial_parameters
+
 theta0 = artifacts.load_tensors(sm.input[0])
 prunable = prunable_weight_names(theta0, include_critic=sm.params.prune_critic)
 rescaled = rescale_initial_parameters(theta0, sm.wildcards.rescaling, prunable)

@@ -1,11 +1,13 @@
 """One supervised IMP level on digits: prune level k-1, rewind to θ0, train the classifier, write the level folder."""
 
-from rltickets import artifacts
-from rltickets.supervised import load_dataset, run_supervised_level
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.supervised import load_dataset, run_supervised_level
+
 dataset, seed, level = sm.wildcards.dataset, int(sm.wildcards.seed), int(sm.wildcards.level)
 settings = sm.params.settings
 data = load_dataset(dataset, settings["mnist_dir"], settings["test_fraction"])

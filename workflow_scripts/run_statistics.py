@@ -1,12 +1,14 @@
 """Per-rule jobs, wall and CPU time and peak memory from every benchmark: file of the run, and their figure."""
 
-from rltickets import artifacts
-from rltickets.analysis import run_statistics
-from rltickets.plots import plot_run_statistics
 from rltickets.workflow import start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.analysis import run_statistics
+from rltickets.plots import plot_run_statistics
+
 table = run_statistics(sm.params.benchmark_dir)
 log.info("\n%s", table.to_string())
 artifacts.save_csv(sm.output.table, table)

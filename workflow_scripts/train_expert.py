@@ -1,11 +1,13 @@
 """Train the dense PPO expert of one task and seed (its rollouts become the BC dataset)."""
 
-from rltickets import artifacts
-from rltickets.training import train_ppo
 from rltickets.workflow import provenance, start_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_job(sm)
+
+from rltickets import artifacts
+from rltickets.training import train_ppo
+
 task, seed, settings = sm.wildcards.task, int(sm.wildcards.seed), sm.params.settings
 budget = settings["expert"]
 model, metrics = train_ppo(
