@@ -37,11 +37,13 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def snakemake_env() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+def snakemake_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(extra or {})}
 
 
-def timed_snakemake(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+def timed_snakemake(
+    cwd: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> tuple[float, subprocess.CompletedProcess]:
     """Wall seconds of one snakemake call; fails loudly when snakemake fails (a failed run is not a timing).
 
     `proc.cpu_seconds` holds the CPU time of snakemake and all its children (jobs included), which a busy machine
@@ -49,7 +51,8 @@ def timed_snakemake(cwd: Path, *args: str) -> tuple[float, subprocess.CompletedP
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
+    env = snakemake_env(extra_env)
+    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc.cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -3,22 +3,24 @@
 Goal: <= 5% on the default config. Measured side by side in one run:
 
 1. start-up in fresh interpreters (median of --repeats): bare Python; Snakemake's `script:` preamble (unpickling
-   the `snakemake` object imports snakemake.io/logging); and everything workflow_scripts/imp_level.py imports
-   (torch, stable-baselines3, gymnasium, the package). Wall and CPU seconds (CPU is robust to a busy machine).
-2. real jobs of the default config.yaml in a scratch copy, run with --cores 1: the RL and the BC level 0 of
-   CartPole-v1 seed 0 (with their θ0, expert and BC dataset). For each IMP level: the job's wall time from its
-   `benchmark:` file, the training time the job measured itself (metrics.json wall_time_s), and the rest
-   (= start-up + loading and saving artefacts + pruning).
-3. share = start-up / job wall time, for the RL and the BC level, and over the whole default config (the
-   README's measured per-job medians weighted by the job counts of `snakemake -n`).
+   the `snakemake` object imports snakemake.io/logging); everything a level job imports (torch, SB3, gymnasium,
+   the package).
+2. the same real jobs of the default config.yaml twice, each in a fresh scratch copy with --cores 1: every job in
+   its own process (RLTICKETS_WARM_WORKER=0: what plain Snakemake does) and in warm workers (the default,
+   rltickets.worker). The jobs: CartPole-v1 seed 0, the RL and the BC ticket chain to the last level, with the
+   expert, θ0 and BC dataset they need. Per job, the wall time of its `benchmark:` file and, from its usage
+   record, the start-up (job process start -> work starts) and the work. Per rule (levels split by paradigm):
+   start-up share = start-up / wall; overhead share = (wall - work) / wall (start-up plus process exit). And what
+   Snakemake adds around the jobs: the run's wall time minus the jobs' wall times (DAG, scheduling, checks).
+3. with --results DIR: the same shares over every job of a finished run (its results/benchmarks), e.g. the
+   default config's: the number the goal is about.
 
-    .venv/bin/python benchmarks/startup_overhead.py [--repeats 5] [--skip-jobs]
+    .venv/bin/python benchmarks/startup_overhead.py [--repeats 5] [--skip-jobs] [--results results]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import statistics
 import subprocess
@@ -26,21 +28,22 @@ import sys
 import time
 from pathlib import Path
 
-from _common import busy_processes, copy_workflow, load, timed_snakemake
+import pandas as pd
+import yaml
+from _common import REPO, busy_processes, copy_workflow, load, timed_snakemake
+
+from rltickets.analysis import job_costs
 
 IMPORTS = {
     "bare interpreter": "pass",
     "snakemake script preamble": "import pickle; import snakemake.io, snakemake.logging, snakemake.iocontainers",
-    "imp_level.py imports (torch, SB3, gymnasium, rltickets)": (
+    "a level job's imports (torch, SB3, gymnasium, rltickets)": (
         "import snakemake.io, snakemake.logging, snakemake.iocontainers;"
         "from rltickets import artifacts; from rltickets.bc import check_dataset;"
         "from rltickets.imp import run_level; from rltickets.workflow import provenance, start_job"
     ),
 }
-LEVEL0 = {
-    "rl": "results/imp/rl/CartPole-v1/seed0/level0",
-    "bc": "results/imp/bc/CartPole-v1/seed0/level0",
-}
+MODES = {"cold (own process)": "0", "warm worker": "1"}
 
 
 def time_import(code: str, repeats: int) -> tuple[float, float]:
@@ -56,73 +59,87 @@ def time_import(code: str, repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def read_benchmark(path: Path) -> dict[str, float]:
-    header, values = path.read_text().splitlines()[:2]
-    row = dict(zip(header.split("\t"), values.split("\t"), strict=True))
-    return {"wall": float(row["s"]), "cpu": float(row["cpu_time"])}
+def chain_targets() -> list[str]:
+    levels = yaml.safe_load((REPO / "config.yaml").read_text())["imp"]["levels"]
+    return [f"results/imp/{p}/CartPole-v1/seed0/level{levels}/metrics.json" for p in ("rl", "bc")]
 
 
-def run_level_jobs(scratch: Path) -> dict[str, dict[str, float]]:
+def job_kind(job: str) -> str:
+    """`imp_level/bc/CartPole-v1/seed0/level3` -> `imp_level bc`; other rules by name."""
+    parts = job.split("/")
+    return f"{parts[0]} {parts[1]}" if parts[0].endswith("_level") and parts[1] in ("rl", "bc") else parts[0]
+
+
+def shares(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of job: count, median wall, start-up and work, and the start-up and overhead shares of wall."""
+    jobs = jobs.assign(kind=jobs["job"].map(job_kind))
+    table = jobs.groupby("kind").agg(
+        jobs=("wall_s", "size"),
+        wall_median_s=("wall_s", "median"),
+        startup_median_s=("startup_s", "median"),
+        work_median_s=("work_s", "median"),
+        wall_s=("wall_s", "sum"),
+        startup_s=("startup_s", "sum"),
+        work_s=("work_s", "sum"),
+    )
+    total = table.sum(numeric_only=True)
+    total[["wall_median_s", "startup_median_s", "work_median_s"]] = float("nan")
+    table.loc["all jobs"] = total
+    table["startup_share"] = table["startup_s"] / table["wall_s"]
+    table["overhead_share"] = 1 - table["work_s"] / table["wall_s"]
+    return table
+
+
+def print_shares(title: str, table: pd.DataFrame) -> None:
+    print(title)
+    print(
+        f"  {'job':26s} {'jobs':>5s} {'median wall':>12s} {'start-up':>9s} {'work':>7s} "
+        f"{'start-up share':>15s} {'overhead share':>15s}"
+    )
+    for kind, row in table.iterrows():
+        medians = (
+            f"{row.wall_median_s:10.2f} s {row.startup_median_s:7.2f} s {row.work_median_s:5.2f} s"
+            if kind != "all jobs"
+            else f"{'':12s} {'':9s} {'':7s}"
+        )
+        print(
+            f"  {kind:26s} {int(row.jobs):5d} {medians} {100 * row.startup_share:14.1f}% "
+            f"{100 * row.overhead_share:14.1f}%"
+        )
+
+
+def run_jobs(scratch: Path, warm: str) -> tuple[float, pd.DataFrame]:
     root = copy_workflow(scratch)
-    targets = [f"{d}/metrics.json" for d in LEVEL0.values()]
-    seconds, _ = timed_snakemake(root, "--cores", "1", *targets)
-    jobs = {}
-    for paradigm, level_dir in LEVEL0.items():
-        bench = read_benchmark(root / (level_dir.replace("results/imp", "results/benchmarks/imp_level") + ".tsv"))
-        trained = json.loads((root / level_dir / "metrics.json").read_text())["wall_time_s"]
-        jobs[paradigm] = {**bench, "training": trained}
-    jobs["_run_wall"] = {"wall": seconds}
-    return jobs
-
-
-def default_config_job_counts() -> dict[str, int]:
-    root = copy_workflow(Path("/tmp/rltickets_bench_startup/dryrun"))
-    _, proc = timed_snakemake(root, "-n", "--quiet", "rules")
-    counts = {}
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
-            counts[parts[0]] = int(parts[1])
-    return counts
+    env = {"RLTICKETS_WARM_WORKER": warm}
+    seconds, _ = timed_snakemake(root, *chain_targets(), "--cores", "1", extra_env=env)
+    return seconds, job_costs(root / "results" / "benchmarks")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--skip-jobs", action="store_true", help="only the import timings")
-    parser.add_argument("--scratch", type=Path, default=Path("/tmp/rltickets_bench_startup/run"))
+    parser.add_argument("--skip-jobs", action="store_true", help="only the import timings (and --results)")
+    parser.add_argument("--results", type=Path, help="a finished run's results/ folder: shares over all its jobs")
+    parser.add_argument("--scratch", type=Path, default=Path("/tmp/rltickets_bench_startup"))
     args = parser.parse_args()
     print(f"machine: {load()}; other busy processes: {busy_processes() or 'none'}")
-    startup = {}
     for name, code in IMPORTS.items():
         wall, cpu = time_import(code, args.repeats)
-        startup[name] = (wall, cpu)
         print(f"start-up  {name:58s} wall {wall:6.2f} s  cpu {cpu:6.2f} s  (median of {args.repeats})")
-    per_job_wall, per_job_cpu = startup["imp_level.py imports (torch, SB3, gymnasium, rltickets)"]
-    if args.skip_jobs:
-        return
-    jobs = run_level_jobs(args.scratch)
-    print(f"real jobs (default config, --cores 1, scratch {args.scratch}): run took {jobs['_run_wall']['wall']:.1f} s")
-    for paradigm in LEVEL0:
-        job = jobs[paradigm]
-        rest = job["wall"] - job["training"]
-        print(
-            f"IMP level 0 {paradigm.upper()}: job wall {job['wall']:6.1f} s, cpu {job['cpu']:6.1f} s; training "
-            f"{job['training']:6.1f} s; everything else {rest:5.1f} s ({100 * rest / job['wall']:.1f}%); "
-            f"start-up share wall {100 * per_job_wall / job['wall']:.1f}%, cpu {100 * per_job_cpu / job['cpu']:.1f}%"
-        )
-    counts = default_config_job_counts()
-    level_jobs = counts.get("imp_level", 0)
-    other_jobs = sum(counts.values()) - level_jobs - counts.get("all", 0)
-    # Job-weighted over the default DAG: half the levels are RL, half BC (paradigms: [rl, bc]); the other jobs
-    # (experts, θ0, datasets, tables) are counted with the start-up they pay and the wall time they take, which we
-    # approximate by the BC level's (the smallest training job), so the estimate errs towards a larger share.
-    total_wall = level_jobs / 2 * (jobs["rl"]["wall"] + jobs["bc"]["wall"]) + other_jobs * jobs["bc"]["wall"]
-    total_startup = (level_jobs + other_jobs) * per_job_wall
-    print(
-        f"default config: {level_jobs} level jobs + {other_jobs} others; start-up share of all job wall time "
-        f"{100 * total_startup / total_wall:.1f}% (goal <= 5%)"
-    )
+    if not args.skip_jobs:
+        for mode, warm in MODES.items():
+            seconds, jobs = run_jobs(args.scratch / mode.split()[0], warm)
+            table = shares(jobs)
+            around = seconds - table.loc["all jobs", "wall_s"]
+            print_shares(
+                f"default config, CartPole-v1 seed 0 chains, --cores 1, {mode}: run {seconds:.1f} s, of which "
+                f"{around:.1f} s ({100 * around / seconds:.1f}%) outside the jobs (Snakemake: DAG, scheduling, checks)",
+                table,
+            )
+    if args.results is not None:
+        jobs = job_costs(args.results / "benchmarks")
+        print_shares(f"every job with a benchmark file under {args.results}:", shares(jobs.dropna(subset=["work_s"])))
+        print(f"  ({int(jobs['work_s'].isna().sum())} jobs without a usage record left out)")
     print(f"machine after: {load()}")
 
 

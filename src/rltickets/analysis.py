@@ -230,13 +230,14 @@ def bootstrap_ci(values: np.ndarray, n_resamples: int = 10_000, seed: int = 0) -
 
 # ---- Run statistics (Snakemake `benchmark:` files and the jobs' own usage records) ----
 BENCHMARK_COLUMNS = ("s", "max_rss", "cpu_time")
-USAGE_KEYS = ("cpu_s", "max_rss_mb", "startup_s", "warm")
+USAGE_KEYS = ("cpu_s", "max_rss_mb", "startup_s", "work_s", "warm")
 
 
 def job_costs(benchmark_dir: str | Path) -> pd.DataFrame:
     """One row per job that has a `benchmark:` file: rule, wall seconds (Snakemake's, from process start to exit),
-    and from the job's own usage record beside it (rltickets.workflow.usage_path) CPU seconds, peak memory and
-    start-up seconds; without a record, Snakemake's sampled cpu_time and max_rss, and no start-up."""
+    and from the job's own usage record beside it (rltickets.workflow.usage_path) CPU seconds, peak memory, the
+    seconds of start-up and of work, and whether it ran warm; without a record, Snakemake's sampled cpu_time and
+    max_rss, and no start-up."""
     from .artifacts import load_csv, load_json
 
     root = Path(benchmark_dir)
@@ -249,11 +250,12 @@ def job_costs(benchmark_dir: str | Path) -> pd.DataFrame:
             row = {"rule": path.relative_to(root).parts[0], "job": path.relative_to(root).with_suffix("").as_posix()}
             row["wall_s"] = record["s"]
             if usage is None:
-                row.update(cpu_s=record["cpu_time"], max_rss_mb=record["max_rss"], startup_s=np.nan, warm=np.nan)
+                row.update(cpu_s=record["cpu_time"], max_rss_mb=record["max_rss"])
+                row.update(startup_s=np.nan, work_s=np.nan, warm=np.nan)
             else:
                 row.update({k: usage[k] for k in USAGE_KEYS})
             rows.append(row)
-    return pd.DataFrame(rows, columns=["rule", "job", "wall_s", "cpu_s", "max_rss_mb", "startup_s", "warm"])
+    return pd.DataFrame(rows, columns=["rule", "job", "wall_s", *USAGE_KEYS])
 
 
 def run_statistics(benchmark_dir: str | Path) -> pd.DataFrame:

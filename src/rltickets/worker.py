@@ -13,7 +13,8 @@ Outputs are bit-for-bit those of a fresh process (tests/test_worker.py checks a 
 
 Lifecycle and failure handling:
 - The first job that finds no server starts one (under a lock, so concurrent jobs start one between them) and
-  waits until it is ready. A server exits after `RLTICKETS_WARM_IDLE` seconds (default 60) without jobs, and
+  waits until it is ready. A server exits after `RLTICKETS_WARM_IDLE` seconds without jobs (default 60; 10 in a
+  SLURM allocation, where only the members of a group job can share one), and
   serves only clients with the same fingerprint: the same Python, installed packages, package source files,
   thread-related environment variables and SLURM allocation. Editing the package therefore starts a new server;
   the old one idles out. Jobs of different SLURM allocations never share one (a child runs in its server's
@@ -53,6 +54,7 @@ ENABLED_VARIABLE = "RLTICKETS_WARM_WORKER"
 IDLE_VARIABLE = "RLTICKETS_WARM_IDLE"
 DIR_VARIABLE = "RLTICKETS_WARM_DIR"
 DEFAULT_IDLE_SECONDS = 60.0
+SLURM_IDLE_SECONDS = 10.0
 READY_TIMEOUT_SECONDS = 120.0
 # A safety net, not a scheduler (Snakemake decides how many jobs run): beyond this many, jobs run cold.
 MAX_JOBS = max(64, 4 * (os.cpu_count() or 1))
@@ -261,7 +263,10 @@ def _connect_or_start_server() -> socket.socket:
 def _start_server(path: Path, log_path: Path) -> socket.socket:
     import subprocess
 
-    idle = os.environ.get(IDLE_VARIABLE, str(DEFAULT_IDLE_SECONDS))
+    # Inside a SLURM allocation the jobs that can share a server are the members of one group job, which run back
+    # to back: a short idle time, so the server does not outlive the allocation for long.
+    default = SLURM_IDLE_SECONDS if "SLURM_JOB_ID" in os.environ else DEFAULT_IDLE_SECONDS
+    idle = os.environ.get(IDLE_VARIABLE) or str(default)
     with open(log_path, "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "rltickets.worker", "serve", "--socket", str(path), "--idle-timeout", idle],
