@@ -1,21 +1,27 @@
-"""Job count and core-hour estimate of a config, from a dry-run and the `benchmark:` files of a real run.
+"""Job count and core-hour estimate of a config, from a dry-run and the per-job times of a real run.
 
-    .venv/bin/python benchmarks/estimate_core_hours.py --configfile configs/paper.yaml \
-        [--benchmarks results/benchmarks] [--benchmark-config config.yaml]
+    .venv/bin/python benchmarks/estimate_core_hours.py --configfile configs/paper.yaml
+        [--benchmarks results/benchmarks] [--times benchmarks/job_times_default.csv] [--benchmark-config config.yaml]
+    .venv/bin/python benchmarks/estimate_core_hours.py --write-times benchmarks/job_times_default.csv \
+        --benchmarks results/benchmarks        # refresh the committed table after a default run
 
-Every job of `snakemake -n` (run in a scratch copy, so jobs already done in this directory are counted too) gets
-the median wall time of the measured jobs of the same rule, task and paradigm (falling back to the same rule and
-task, then the same rule), read from the benchmark TSVs (`s` column; one core per job). Training jobs are scaled
-by their training budget relative to the config the benchmarks were measured with (`--benchmark-config`): RL
-steps for `rl`/`expert`, epochs x dataset size for `bc`; evaluation budgets are not scaled. Rules without any
-benchmark file (baseline and rescaled-init levels are timed as IMP levels of the same task and paradigm: the same
-training) fall back to the per-job medians of the README's "Measured run times" table (default config,
-this machine) and are marked; rules with neither are listed as unknown and left out of the total.
+Per-job times come from the `benchmark:` files of a run (`--benchmarks`, when that folder exists), else from the
+committed table `benchmarks/job_times_default.csv`: the wall time of every job of a real run of the default
+config.yaml on this project's machine (written with --write-times; its header says which run). Every job of
+`snakemake -n` (in a scratch copy, so jobs already done here are counted too) gets the median wall time of the
+measured jobs of the same rule, task and paradigm, falling back to the same rule and task, then the same rule.
+Training jobs are scaled by their training budget relative to the config the times were measured with
+(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC, steps for masked-input
+agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that were not measured take the
+per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config), marked "extrapolated": a
+lower bound for their larger networks and costlier physics. Rules without any measured job are listed as unknown
+and left out of the total.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import statistics
 from collections import defaultdict
@@ -24,26 +30,13 @@ from pathlib import Path
 import yaml
 from _common import REPO, copy_workflow, timed_snakemake
 
+from rltickets.analysis import job_costs
+from rltickets.tasks import continuous_task_ids
+
 TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
-# README "Measured run times" (default config.yaml, 2 cores, one torch thread per job), used only for rules that
-# have no benchmark file. Seconds per job.
-README_MEDIANS = {
-    ("train_expert", None, "CartPole-v1"): 25.0,
-    ("train_expert", None, "Acrobot-v1"): 80.0,  # the README gives 45-115 s
-    ("imp_level", "rl", "CartPole-v1"): 28.0,
-    ("imp_level", "rl", "Acrobot-v1"): 43.0,
-    ("imp_level", "bc", "CartPole-v1"): 7.4,
-    ("imp_level", "bc", "Acrobot-v1"): 6.7,
-    ("initial_parameters", None, None): 3.5,
-    ("collect_bc_dataset", None, None): 3.5,
-    ("evaluate_random_policy", None, None): 3.5,
-    ("imp_table", None, None): 3.5,
-    ("critical_sparsity_table", None, None): 3.5,
-    ("plot_rl_vs_bc", None, None): 3.5,
-}
-
-
-# Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule.
+DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
+# Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule
+# when they have no measured job of their own.
 SAME_WORK_AS = {"baseline_level": "imp_level", "rescaled_imp_level": "imp_level"}
 
 
@@ -65,25 +58,49 @@ def parse_dry_run(stdout: str) -> list[tuple[str, dict[str, str]]]:
     return [(r, w) for r, w in jobs if r != "all"]
 
 
-def benchmark_medians(directory: Path) -> dict[tuple, float]:
-    """Median `s` per (rule, paradigm, task), (rule, None, task) and (rule, None, None) over the TSVs found."""
+def job_key(job: str) -> tuple[str, str | None, str | None]:
+    """(rule, paradigm, task) of a benchmark file's path below the benchmarks folder, e.g.
+    `imp_level/bc/CartPole-v1/seed0/level3` -> (imp_level, bc, CartPole-v1)."""
+    parts = job.split("/")
+    paradigm = next((p for p in parts[1:] if p in ("rl", "bc")), None)
+    task = next((p for p in parts[1:] if TASK.match(p)), None)
+    return parts[0], paradigm, task
+
+
+def measured_times(benchmarks: Path) -> list[tuple[str, str | None, str | None, float]]:
+    costs = job_costs(benchmarks)
+    return [(*job_key(job), wall) for job, wall in zip(costs["job"], costs["wall_s"], strict=True)]
+
+
+def write_times(path: Path, times: list, source: str) -> None:
+    with open(path, "w", newline="") as fh:
+        fh.write(f"# Wall time of every job with a benchmark file of {source}; see estimate_core_hours.py\n")
+        writer = csv.writer(fh)
+        writer.writerow(["rule", "paradigm", "task", "wall_s"])
+        writer.writerows((r, p or "", t or "", f"{s:.2f}") for r, p, t, s in sorted(times, key=str))
+
+
+def read_times(path: Path) -> list[tuple[str, str | None, str | None, float]]:
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    return [(r["rule"], r["paradigm"] or None, r["task"] or None, float(r["wall_s"])) for r in csv.DictReader(lines)]
+
+
+def medians(times: list) -> dict[tuple, float]:
+    """Median wall time per (rule, paradigm, task), (rule, None, task) and (rule, None, None)."""
     samples: dict[tuple, list[float]] = defaultdict(list)
-    for tsv in directory.rglob("*.tsv"):
-        parts = tsv.relative_to(directory).parts
-        lines = tsv.read_text().splitlines()
-        if len(lines) < 2:
-            continue
-        seconds = float(dict(zip(lines[0].split("\t"), lines[1].split("\t"), strict=False))["s"])
-        rule = parts[0]
-        paradigm = next((p for p in parts[1:] if p in ("rl", "bc")), None)
-        task = next((p for p in parts[1:] if TASK.match(p)), None)
+    for rule, paradigm, task, seconds in times:
         for key in {(rule, paradigm, task), (rule, None, task), (rule, None, None)}:
             samples[key].append(seconds)
     return {key: statistics.median(values) for key, values in samples.items()}
 
 
-def budget(settings: dict, rule: str, paradigm: str | None) -> float | None:
-    """The training budget a job of `rule` spends, in the units its time is proportional to."""
+def budget(config: dict, task: str | None, rule: str, paradigm: str | None) -> float | None:
+    """The training budget a job spends, in the units its time is proportional to."""
+    if rule == "masked_input_agent":
+        return config["representations"]["masked_input"]["total_timesteps"]
+    settings = config["task_settings"].get(task) if task else None
+    if settings is None:
+        return None
     if rule == "train_expert":
         return settings["expert"]["total_timesteps"]
     if paradigm == "rl":
@@ -93,44 +110,58 @@ def budget(settings: dict, rule: str, paradigm: str | None) -> float | None:
     return None
 
 
+def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -> dict[str, dict]:
+    measured_mujoco = sorted({t for (_, _, t) in per_job if t in continuous_task_ids()})
+    per_rule: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "unknown": 0, "seconds": 0.0, "sources": set()})
+    for rule, wildcards in jobs:
+        paradigm, task = wildcards.get("paradigm"), wildcards.get("task")
+        row = per_rule[rule]
+        row["jobs"] += 1
+        timed_as, timed_task, source = rule, task, "measured"
+        if (rule, None, None) not in per_job and SAME_WORK_AS.get(rule):
+            timed_as = SAME_WORK_AS[rule]
+        if task in continuous_task_ids() and (timed_as, None, task) not in per_job and measured_mujoco:
+            timed_task, source = measured_mujoco[0], f"extrapolated from {measured_mujoco[0]}"
+        keys = [(timed_as, paradigm, timed_task), (timed_as, None, timed_task), (timed_as, None, None)]
+        seconds = next((per_job[k] for k in keys if k in per_job), None)
+        if seconds is None:
+            row["sources"].add("unknown")
+            row["unknown"] += 1
+            continue
+        new, old = budget(target, task, timed_as, paradigm), budget(reference, timed_task, timed_as, paradigm)
+        if new and old:
+            seconds *= new / old
+        row["seconds"] += seconds
+        row["sources"].add(source)
+    return per_rule
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configfile", default="configs/paper.yaml")
     parser.add_argument("--benchmarks", type=Path, default=REPO / "results" / "benchmarks")
+    parser.add_argument("--times", type=Path, default=DEFAULT_TIMES, help="used when --benchmarks does not exist")
     parser.add_argument("--benchmark-config", type=Path, default=REPO / "config.yaml")
+    parser.add_argument("--write-times", type=Path, help="write the jobs of --benchmarks to this table and stop")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/rltickets_estimate"))
     args = parser.parse_args()
 
+    if args.write_times:
+        write_times(args.write_times, measured_times(args.benchmarks), f"{args.benchmarks} ({args.benchmark_config})")
+        print(f"wrote {args.write_times}")
+        return
+    if args.benchmarks.is_dir():
+        times, source = measured_times(args.benchmarks), f"the benchmark files under {args.benchmarks}"
+    else:
+        times, source = read_times(args.times), f"{args.times.name}: {args.times.read_text().splitlines()[0][2:]}"
     root = copy_workflow(args.scratch)
     _, proc = timed_snakemake(root, "-n", "--configfile", args.configfile)
     jobs = parse_dry_run(proc.stdout)
-    measured = benchmark_medians(args.benchmarks) if args.benchmarks.is_dir() else {}
-    target = yaml.safe_load((root / args.configfile).read_text())["task_settings"]
-    reference = yaml.safe_load(args.benchmark_config.read_text())["task_settings"]
+    target = yaml.safe_load((root / args.configfile).read_text())
+    reference = yaml.safe_load(args.benchmark_config.read_text())
+    per_rule = estimate(jobs, medians(times), target, reference)
 
-    per_rule: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "unknown": 0, "seconds": 0.0, "sources": set()})
-    for rule, wildcards in jobs:
-        paradigm, task = wildcards.get("paradigm"), wildcards.get("task")
-        timed_as = SAME_WORK_AS.get(rule, rule)
-        keys = [(timed_as, paradigm, task), (timed_as, None, task), (timed_as, None, None)]
-        row = per_rule[rule]
-        row["jobs"] += 1
-        if seconds := next((measured[k] for k in keys if k in measured), None):
-            source = "benchmark TSV"
-        elif seconds := next((README_MEDIANS[k] for k in keys if k in README_MEDIANS), None):
-            source = "README table"
-        else:
-            row["sources"].add("unknown")
-            row["unknown"] += 1
-            continue
-        if task in target and task in reference:
-            new, old = budget(target[task], timed_as, paradigm), budget(reference[task], timed_as, paradigm)
-            if new and old:
-                seconds *= new / old
-        row["seconds"] += seconds
-        row["sources"].add(source)
-
-    print(f"{args.configfile}: {len(jobs)} jobs (+ rule all)")
+    print(f"{args.configfile}: {len(jobs)} jobs (+ rule all); per-job times from {source} ({len(times)} jobs)")
     print(f"{'rule':30s} {'jobs':>6s} {'unknown':>8s} {'core-hours':>11s}  source of the per-job time")
     for rule, row in sorted(per_rule.items(), key=lambda item: (-item[1]["seconds"], -item[1]["jobs"])):
         sources = ", ".join(sorted(row["sources"]))

@@ -217,3 +217,20 @@ def test_unusable_folder_falls_back_to_running_cold(tmp_path):
     assert proc.returncode == 0
     assert json.loads(proc.stdout.splitlines()[0])["warm"] is False
     assert "not a private folder" in proc.stderr
+
+
+def test_server_imports_the_rest_of_the_package_between_jobs(tmp_path, warm_dir):
+    # The first job only waits for what a level job imports; tables' and figures' modules follow while idle.
+    script = _script(
+        tmp_path,
+        'print(json.dumps({m: m in sys.modules for m in ("rltickets.imp", "rltickets.plots", "matplotlib.pyplot")}))',
+    )
+    first = json.loads(_run(script, _env(warm_dir)).stdout)
+    assert first["rltickets.imp"] is True
+    deadline = time.monotonic() + 60
+    while True:
+        seen = json.loads(_run(script, _env(warm_dir)).stdout)
+        if seen["rltickets.plots"] and seen["matplotlib.pyplot"]:
+            break
+        assert time.monotonic() < deadline, f"the server never imported the figures' modules: {seen}"
+        time.sleep(0.5)

@@ -77,20 +77,21 @@ FINGERPRINT_VARIABLES = (
     "SLURM_JOB_ID",
     IDLE_VARIABLE,
 )
-# What a job may import, imported once by the server (every module of the package, and what they import).
-PRELOAD = (
-    "torch",
-    "numpy",
-    "pandas",
-    "matplotlib.pyplot",
-    "seaborn",
-    "gymnasium",
-    "stable_baselines3",
+# What the server imports before it serves: what a level job (the most numerous kind) imports, so that the first
+# job waits about as long as it would take to start cold.
+PRELOAD_FIRST = (
     "snakemake.script",
     "snakemake.io",
     "snakemake.iocontainers",
     "snakemake.logging",
+    "rltickets.artifacts",
+    "rltickets.bc",
+    "rltickets.baselines",
+    "rltickets.imp",
 )
+# Imported afterwards, one module at a time whenever no job runs: what tables and figures need, and the rest of
+# the package. A job that needs one of them before it is imported imports it itself, in its child.
+PRELOAD_LATER = ("pandas", "matplotlib.pyplot", "seaborn", "sklearn.datasets")
 
 # True inside a forked child: the job's script calls start_job -> delegate_to_warm_worker again, which must then
 # let the script run.
@@ -287,21 +288,22 @@ def _start_server(path: Path, log_path: Path) -> socket.socket:
 
 
 # ---- Server ----
-def _preload() -> None:
+def _preload_first() -> list[str]:
+    """Import PRELOAD_FIRST; return the modules left for later (PRELOAD_LATER and the rest of the package)."""
     import importlib
     import pkgutil
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    for name in PRELOAD:
+    for name in PRELOAD_FIRST:
         importlib.import_module(name)
     import torch
 
     torch.set_num_threads(1)
     import rltickets
 
-    for module in pkgutil.walk_packages(rltickets.__path__, "rltickets."):
-        if module.name not in ("rltickets.__main__",):
-            importlib.import_module(module.name)
+    package = [m.name for m in pkgutil.walk_packages(rltickets.__path__, "rltickets.")]
+    package.remove("rltickets.__main__")  # the command line; importing it would run it
+    return [name for name in (*PRELOAD_LATER, *package) if name not in sys.modules]
 
 
 def _threads() -> int:
@@ -311,8 +313,9 @@ def _threads() -> int:
 class _Server:
     """One listening socket, one forked child per job; single-threaded (select), so forking is safe."""
 
-    def __init__(self, socket_path: Path, idle_timeout: float):
+    def __init__(self, socket_path: Path, idle_timeout: float, later: list[str]):
         self.socket_path, self.idle_timeout = socket_path, idle_timeout
+        self.later = list(later)  # modules still to import while no job runs
         self.selector = selectors.DefaultSelector()
         self.jobs: dict[int, socket.socket] = {}  # child pid -> its client's connection
         self.draining = False
@@ -355,9 +358,14 @@ class _Server:
                     timeout = None
                 elif self.draining or time.monotonic() - idle_since >= self.idle_timeout:
                     return
+                elif self.later:
+                    timeout = 0.0  # only look for a waiting job, then import the next module
                 else:
                     timeout = idle_since + self.idle_timeout - time.monotonic()
-                for key, _ in self.selector.select(timeout):
+                events = self.selector.select(timeout)
+                if not events and not self.jobs and self.later:
+                    self._import_next()
+                for key, _ in events:
                     if key.data == "accept":
                         with contextlib.suppress(BlockingIOError, InterruptedError):
                             self._start_job(self.listener.accept()[0])
@@ -375,6 +383,18 @@ class _Server:
             self._unpublish()
             for pid in list(self.jobs):
                 self._kill(pid)
+
+    def _import_next(self) -> None:
+        import importlib
+
+        name = self.later.pop(0)
+        try:
+            importlib.import_module(name)
+        except Exception as err:  # noqa: BLE001 - a job that needs it imports it itself and reports the error
+            print(f"{time.strftime('%F %T')} could not import {name}: {err}", flush=True)
+        if _threads() != 1:
+            print(f"{time.strftime('%F %T')} {_threads()} threads after importing {name}; stopping", flush=True)
+            self.draining = True
 
     def _kill(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -456,14 +476,14 @@ def serve(socket_path: Path, idle_timeout: float) -> None:
     """Import everything once, then fork a child per job until idle for `idle_timeout` seconds."""
     import gc
 
-    _preload()
+    later = _preload_first()
     if _threads() != 1:
         # Forking a process with other threads can deadlock the child (locks held by threads that do not exist
         # there). Refuse to serve; clients then run their jobs cold.
         raise SystemExit(f"rltickets worker: {_threads()} threads after the imports; not serving")
     gc.collect()
     gc.freeze()  # imported objects are never touched by the children's collector: fewer copy-on-write pages
-    server = _Server(socket_path, idle_timeout)
+    server = _Server(socket_path, idle_timeout, later)
     print(f"{time.strftime('%F %T')} serving on {socket_path} (pid {os.getpid()})", flush=True)
     server.run()
     print(f"{time.strftime('%F %T')} stopped", flush=True)
