@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-# What a run needs: the same list as tests/conftest.py's WORKFLOW_FILES (benchmarks must not import the tests).
-WORKFLOW_FILES = [
-    "Snakefile",
-    "rules",
-    "workflow_scripts",
-    "schemas",
-    "report",
-    "configs",
-    "config.yaml",
-    "profiles",
-    "envs",
-]
+from rltickets import scratch
+from rltickets.scratch import BIN, REPO
+
+__all__ = ["BIN", "REPO", "busy_processes", "copy_workflow", "load", "timed_snakemake"]
 
 
 def copy_workflow(dest: Path) -> Path:
     """A fresh scratch copy of the workflow (no results/), so benchmarks never touch the repo's results."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
-    return dest
-
-
-def snakemake_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(extra or {})}
+    return scratch.copy_workflow(dest, fresh=True)
 
 
 def timed_snakemake(
@@ -51,7 +29,7 @@ def timed_snakemake(
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    env = snakemake_env(extra_env)
+    env = scratch.snakemake_env(extra_env)
     proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

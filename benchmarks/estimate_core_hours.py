@@ -5,32 +5,37 @@
     .venv/bin/python benchmarks/estimate_core_hours.py --write-times benchmarks/job_times_default.csv \
         --benchmarks results/benchmarks        # refresh the committed table after a default run
 
-Per-job times come from the `benchmark:` files of a run (`--benchmarks`, when that folder exists), else from the
-committed table `benchmarks/job_times_default.csv`: the wall time of every job of a real run of the default
-config.yaml on this project's machine (written with --write-times; its header says which run). Every job of
+Per-job times come from the `benchmark:` files of a run (`--benchmarks`, when that folder exists; jobs of rules
+without `benchmark:` from their usage records), else from the committed table `benchmarks/job_times_default.csv`:
+the wall time of every job of a real run of the default config.yaml on this project's machine (written with
+--write-times; its header says which run). Every job of
 `snakemake -n` (in a scratch copy, so jobs already done here are counted too) gets the median wall time of the
 measured jobs of the same rule, task and paradigm, falling back to the same rule and task, then the same rule.
 Training jobs are scaled by their training budget relative to the config the times were measured with
-(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC, steps for masked-input
-agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that were not measured take the
-per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config), marked "extrapolated": a
-lower bound for their larger networks and costlier physics. Rules without any measured job are listed as unknown
-and left out of the total.
+(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC, transitions for BC
+datasets, steps for masked-input agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that
+were not measured take the per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config),
+marked "extrapolated": a lower bound for their larger networks and costlier physics. Rules without any measured
+job are listed as unknown and left out of the total.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import re
 import statistics
+import subprocess
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import yaml
 from _common import REPO, copy_workflow, timed_snakemake
 
 from rltickets.analysis import job_costs
+from rltickets.artifacts import load_json
 from rltickets.tasks import continuous_task_ids
 
 TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
@@ -68,13 +73,21 @@ def job_key(job: str) -> tuple[str, str | None, str | None]:
 
 
 def measured_times(benchmarks: Path) -> list[tuple[str, str | None, str | None, float]]:
+    """Every job of a run: the wall time of its benchmark file, or for rules without `benchmark:` (θ0, datasets,
+    tables, figures) start-up + work from its usage record (rltickets.workflow.usage_path)."""
     costs = job_costs(benchmarks)
-    return [(*job_key(job), wall) for job, wall in zip(costs["job"], costs["wall_s"], strict=True)]
+    times = [(*job_key(job), wall) for job, wall in zip(costs["job"], costs["wall_s"], strict=True)]
+    for record in sorted(benchmarks.rglob("*.usage.json")):
+        if not record.with_name(record.name.removesuffix(".usage.json") + ".tsv").exists():
+            usage = load_json(record, ("startup_s", "work_s"))
+            job = record.relative_to(benchmarks).as_posix().removesuffix(".usage.json")
+            times.append((*job_key(job), usage["startup_s"] + usage["work_s"]))
+    return times
 
 
 def write_times(path: Path, times: list, source: str) -> None:
     with open(path, "w", newline="") as fh:
-        fh.write(f"# Wall time of every job with a benchmark file of {source}; see estimate_core_hours.py\n")
+        fh.write(f"# Wall time of every job of {source}; see estimate_core_hours.py\n")
         writer = csv.writer(fh)
         writer.writerow(["rule", "paradigm", "task", "wall_s"])
         writer.writerows((r, p or "", t or "", f"{s:.2f}") for r, p, t, s in sorted(times, key=str))
@@ -103,6 +116,8 @@ def budget(config: dict, task: str | None, rule: str, paradigm: str | None) -> f
         return None
     if rule == "train_expert":
         return settings["expert"]["total_timesteps"]
+    if rule == "collect_bc_dataset":
+        return settings["bc_data"]["n_transitions"]
     if paradigm == "rl":
         return settings["rl"]["total_timesteps"]
     if paradigm == "bc":
@@ -147,7 +162,10 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.write_times:
-        write_times(args.write_times, measured_times(args.benchmarks), f"{args.benchmarks} ({args.benchmark_config})")
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+        machine = f"{os.cpu_count()} cores, one torch thread per job"
+        source = f"a run of {args.benchmark_config.name} (commit {commit.stdout.strip()}, {date.today()}, {machine})"
+        write_times(args.write_times, measured_times(args.benchmarks), source)
         print(f"wrote {args.write_times}")
         return
     if args.benchmarks.is_dir():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from rltickets.config import ConfigError, canonical, check_config, describe_run
+from rltickets.config import CaptionText, ConfigError, canonical, check_config, describe_run
 from rltickets.tasks import continuous_task_ids
 
 try:
@@ -14,8 +14,9 @@ except ConfigError as err:
 
 
 TASKS = config["tasks"]
-# What this run trained, for every report caption (`{{ snakemake.params.run }}`).
-RUN_DESCRIPTION = describe_run(config)
+# What this run trained, for every report caption (`{{ snakemake.params.run }}`); a CaptionText, so that editing one
+# task's budget does not redraw every figure.
+RUN_DESCRIPTION = CaptionText(describe_run(config))
 SEEDS = config["seeds"]
 PARADIGMS = config["paradigms"]
 LEVELS = list(range(config["imp"]["levels"] + 1))

@@ -1,15 +1,15 @@
 import copy
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from rltickets.scratch import BIN, REPO, copy_workflow, snakemake_env
+
+__all__ = ["BIN", "REPO", "copy_workflow", "snakemake", "scheduled_outputs", "load_config"]
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
 
@@ -31,35 +31,9 @@ def tiny_settings() -> dict:
     return settings
 
 
-# ---- Running the workflow as a user would (shared by every workflow test) ----
-WORKFLOW_FILES = [
-    "Snakefile",
-    "rules",
-    "workflow_scripts",
-    "schemas",
-    "report",
-    "configs",
-    "config.yaml",
-    "profiles",
-    "envs",
-]
-BIN = Path(sys.executable).parent
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in WORKFLOW_FILES:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
-
-
+# ---- Running the workflow as a user would (shared by every workflow test; rltickets.scratch) ----
 def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
-    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc

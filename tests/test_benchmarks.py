@@ -63,7 +63,7 @@ def test_an_unmeasured_mujoco_task_is_extrapolated_per_step_from_a_measured_one(
 def test_times_table_round_trip_and_dry_run_parsing(tmp_path):
     path = tmp_path / "times.csv"
     estimator.write_times(path, TIMES, "a test")
-    assert path.read_text().startswith("# Wall time of every job with a benchmark file of a test")
+    assert path.read_text().startswith("# Wall time of every job of a test")
     assert sorted(estimator.read_times(path), key=str) == sorted(TIMES, key=str)
     listing = """
 rule imp_level:

@@ -81,6 +81,24 @@ def canonical(value: Any) -> Any:
     return value
 
 
+class CaptionText:
+    """Text for report captions, passed to rules as a param (`{{ snakemake.params.run }}` renders it).
+
+    Snakemake's params rerun trigger compares only builtin values (snakemake.persistence skips the others), so a
+    CaptionText never reruns a job: a figure is redrawn when its inputs change, not because the description of the
+    whole run (every task's budget) changed.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"CaptionText({self.text!r})"
+
+
 def _seed_list(seeds: list[int]) -> str:
     if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
         return f"{seeds[0]}-{seeds[-1]} (n = {len(seeds)})"
