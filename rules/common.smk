@@ -4,7 +4,13 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from rltickets.config import CaptionText, ConfigError, canonical, check_config, describe_run
+from rltickets.config import (
+    CaptionText,
+    ConfigError,
+    canonical,
+    check_config,
+    describe_run,
+)
 from rltickets.tasks import continuous_task_ids
 
 try:
