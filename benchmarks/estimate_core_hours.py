@@ -42,7 +42,9 @@ TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
 DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
 # Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule
 # when they have no measured job of their own.
-SAME_WORK_AS = {"baseline_level": "imp_level", "rescaled_imp_level": "imp_level"}
+SAME_WORK_AS = {"baseline_level": "imp_level", "rescaled_imp_level": "imp_level", "baseline_chain": "baseline_level"}
+# Rules whose job does the work of several jobs of the rule it is timed as: how many, from a config.
+LEVELS_PER_JOB = {"baseline_chain": lambda config: len(config["baselines"]["levels"])}
 
 
 def parse_dry_run(stdout: str) -> list[tuple[str, dict[str, str]]]:
@@ -133,8 +135,11 @@ def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -
         row = per_rule[rule]
         row["jobs"] += 1
         timed_as, timed_task, source = rule, task, "measured"
-        if (rule, None, None) not in per_job and SAME_WORK_AS.get(rule):
-            timed_as = SAME_WORK_AS[rule]
+        while (timed_as, None, None) not in per_job and timed_as in SAME_WORK_AS:
+            timed_as = SAME_WORK_AS[timed_as]
+        repeats = 1.0
+        if rule in LEVELS_PER_JOB:  # a chain job: its levels, relative to what the measured job trained
+            repeats = LEVELS_PER_JOB[rule](target) / (LEVELS_PER_JOB[rule](reference) if timed_as == rule else 1)
         if task in continuous_task_ids() and (timed_as, None, task) not in per_job and measured_mujoco:
             timed_task, source = measured_mujoco[0], f"extrapolated from {measured_mujoco[0]}"
         keys = [(timed_as, paradigm, timed_task), (timed_as, None, timed_task), (timed_as, None, None)]
@@ -146,7 +151,7 @@ def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -
         new, old = budget(target, task, timed_as, paradigm), budget(reference, timed_task, timed_as, paradigm)
         if new and old:
             seconds *= new / old
-        row["seconds"] += seconds
+        row["seconds"] += seconds * repeats
         row["sources"].add(source)
     return per_rule
 

@@ -2,29 +2,61 @@
 # feed the chain. Then the tidy table of all four conditions, the mask share, and their figures.
 
 
-rule baseline_level:
-    input:
-        unpack(baseline_level_inputs),
-    output:
-        masks="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/mask.pt",
-        weights="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/weights.pt",
-        metrics="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/metrics.json",
-    log:
-        "results/logs/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.log",
-    benchmark:
-        "results/benchmarks/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.tsv"
-    wildcard_constraints:
-        condition="mask_permuted|permuted_permuted|random_reinit",
-    conda:
-        "../envs/rl.yaml"
-    resources:
-        runtime="30m",
-        mem_mb=2000,
-    params:
-        settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
-        imp=IMP_LEVEL_SETTINGS,
-    script:
-        "../workflow_scripts/baseline_level.py"
+# `baselines.jobs` picks the job granularity; both rules write the same level folders with the same script.
+if BASELINE_JOBS == "per_level":
+
+    rule baseline_level:
+        input:
+            unpack(baseline_level_inputs),
+        output:
+            masks="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/mask.pt",
+            weights="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/weights.pt",
+            metrics="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/metrics.json",
+        log:
+            "results/logs/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.log",
+        benchmark:
+            "results/benchmarks/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.tsv"
+        wildcard_constraints:
+            condition="mask_permuted|permuted_permuted|random_reinit",
+        conda:
+            "../envs/rl.yaml"
+        resources:
+            runtime="30m",
+            mem_mb=2000,
+        params:
+            settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
+            imp=IMP_LEVEL_SETTINGS,
+        script:
+            "../workflow_scripts/baseline_level.py"
+
+else:
+
+    # The same baselines, one job per condition and seed for all of `baselines.levels` (`baselines.jobs: per_chain`):
+    # the levels stay independent leaves of the ticket chain, trained one after the other in one process.
+    rule baseline_chain:
+        input:
+            unpack(baseline_chain_inputs),
+        output:
+            masks=baseline_chain_outputs("mask.pt"),
+            weights=baseline_chain_outputs("weights.pt"),
+            metrics=baseline_chain_outputs("metrics.json"),
+        log:
+            "results/logs/baseline_chain/{paradigm}/{task}/{condition}/seed{seed}.log",
+        benchmark:
+            "results/benchmarks/baseline_chain/{paradigm}/{task}/{condition}/seed{seed}.tsv"
+        wildcard_constraints:
+            condition="mask_permuted|permuted_permuted|random_reinit",
+        conda:
+            "../envs/rl.yaml"
+        resources:
+            runtime=f"{30 * len(BASELINE_LEVELS)}m",
+            mem_mb=2000,
+        params:
+            levels=BASELINE_LEVELS,
+            settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
+            imp=IMP_LEVEL_SETTINGS,
+        script:
+            "../workflow_scripts/baseline_level.py"
 
 
 rule conditions_table:

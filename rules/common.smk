@@ -94,6 +94,7 @@ def imp_outputs():
 # ---- Disentangling baselines and continuous control (rules/baselines.smk) ----
 BASELINE_CONDITIONS = config["baselines"]["conditions"]
 BASELINE_LEVELS = config["baselines"]["levels"]
+BASELINE_JOBS = config["baselines"]["jobs"]
 # The poster's "toy envs" are the discrete classic-control tasks; Fig. 1 right averages the continuous ones.
 TOY_TASKS = [t for t in ("CartPole-v1", "Acrobot-v1") if t in TASKS]
 CONTINUOUS_TASKS = [t for t in TASKS if t in continuous_task_ids()]
@@ -112,6 +113,28 @@ def baseline_level_inputs(wildcards):
     if wildcards.paradigm == "bc":
         inputs["dataset"] = f"results/bc_data/{wildcards.task}/seed{wildcards.seed}.npz"
     return inputs
+
+
+def baseline_chain_inputs(wildcards):
+    """θ0, the ticket chain's masks at every baseline level, and for BC the expert dataset."""
+    inputs = {
+        "theta0": f"results/init/{wildcards.task}/seed{wildcards.seed}.pt",
+        "ticket_masks": [
+            f"{level_dir(wildcards.paradigm, wildcards.task, wildcards.seed, k)}/mask.pt"
+            for k in BASELINE_LEVELS
+        ],
+    }
+    if wildcards.paradigm == "bc":
+        inputs["dataset"] = f"results/bc_data/{wildcards.task}/seed{wildcards.seed}.npz"
+    return inputs
+
+
+def baseline_chain_outputs(name):
+    """One file of every level folder a `baseline_chain` job writes (the levels are fixed by the config)."""
+    return [
+        f"{baseline_dir('{condition}', '{paradigm}', '{task}', '{seed}', k)}/{name}"
+        for k in BASELINE_LEVELS
+    ]
 
 
 def all_baseline_metrics():

@@ -22,10 +22,12 @@ def settings(rl_steps: int, epochs: int = 10, transitions: int = 1000, expert_st
 REFERENCE = {
     "task_settings": {"CartPole-v1": settings(100_000), "InvertedPendulum-v5": settings(60_000)},
     "representations": {"masked_input": {"total_timesteps": 1000}},
+    "baselines": {"levels": [4, 8]},
 }
 TARGET = {
     "task_settings": {"CartPole-v1": settings(200_000, epochs=20), "Hopper-v5": settings(1_000_000)},
     "representations": {"masked_input": {"total_timesteps": 1000}},
+    "baselines": {"levels": [1, 2, 3, 4, 5]},
 }
 TIMES = [
     ("imp_level", "rl", "CartPole-v1", 10.0),
@@ -51,6 +53,24 @@ def test_jobs_are_timed_by_rule_task_and_paradigm_and_scaled_by_budget():
     assert rows["baseline_level"]["seconds"] == pytest.approx(22.0)  # no job of its own: timed as a level
     assert rows["imp_table"]["seconds"] == pytest.approx(2.0)
     assert rows["eb_dense"] == {"jobs": 1, "unknown": 1, "seconds": 0.0, "sources": {"unknown"}}
+
+
+def test_a_chain_job_counts_its_levels():
+    chain = [("baseline_chain", {"paradigm": "rl", "task": "CartPole-v1", "condition": "mask_permuted", "seed": "0"})]
+    # Timed as a level (no baseline job measured): 5 target levels of 22 s.
+    assert estimator.estimate(chain, estimator.medians(TIMES), TARGET, REFERENCE)["baseline_chain"][
+        "seconds"
+    ] == pytest.approx(5 * 22.0)
+    # Measured per level: 5 levels of the baseline's own 8 s (4 s at half the budget).
+    per_level = [*TIMES, ("baseline_level", "rl", "CartPole-v1", 4.0)]
+    assert estimator.estimate(chain, estimator.medians(per_level), TARGET, REFERENCE)["baseline_chain"][
+        "seconds"
+    ] == pytest.approx(5 * 8.0)
+    # Measured as chains of the reference's 2 levels (10 s): 5/2 of a chain.
+    per_chain = [*TIMES, ("baseline_chain", "rl", "CartPole-v1", 10.0)]
+    assert estimator.estimate(chain, estimator.medians(per_chain), TARGET, REFERENCE)["baseline_chain"][
+        "seconds"
+    ] == pytest.approx(2.5 * 20.0)
 
 
 def test_an_unmeasured_mujoco_task_is_extrapolated_per_step_from_a_measured_one():

@@ -615,6 +615,12 @@ BAD_CONFIGS = {
         "baselines.conditions.1",
         "mask_permuted, permuted_permuted, random_reinit",
     ),
+    "unknown baseline job granularity": (
+        ("baselines", "jobs"),
+        "chains",
+        "baselines.jobs",
+        "per_level (one job per condition, seed and level) or per_chain",
+    ),
     "budget of 0": (
         ("task_settings", TASK, "rl", "total_timesteps"),
         0,

@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
+import torch
 import yaml
 from conftest import BIN, REPO, copy_workflow, scheduled_outputs, snakemake
 
@@ -108,6 +109,35 @@ def test_more_levels_only_adds_levels(ci_run):
     assert len(chains) >= 2 * 3 * 2  # paradigms x tasks x seeds (+ the gridworld's chains of the representations)
     assert len(level_outputs) == len(chains)  # one new level per chain
     assert all("/level4/" in o for o in level_outputs)
+
+
+def test_chain_jobs_write_what_per_level_jobs_write(ci_run, tmp_path):
+    """`baselines.jobs: per_chain` (configs/paper.yaml) trains the levels of a condition in one job: same files, same
+    numbers, bit for bit, as the per-level jobs of the ci run."""
+    root = tmp_path / "copy"
+    shutil.copytree(ci_run, root)
+    config = yaml.safe_load((root / "configs/ci.yaml").read_text())
+    config["baselines"].update(jobs="per_chain", levels=[2, 3])
+    (root / "chain.yaml").write_text(yaml.safe_dump(config))
+    chains = ["rl/CartPole-v1/mask_permuted/seed0", "bc/Pendulum-v1/random_reinit/seed1"]
+    targets = [f"results/baselines/{chain}/level2/metrics.json" for chain in chains]
+    proc = snakemake(root, "-n", *targets, "--configfile", "chain.yaml")
+    assert proc.stdout.count("rule baseline_chain:") == 2 and "rule baseline_level:" not in proc.stdout
+    snakemake(root, "--cores", "2", *targets, "--configfile", "chain.yaml")
+    for chain in chains:
+        for level in (2, 3):
+            assert (root / f"results/logs/baseline_chain/{chain}.log").exists()
+            written = root / f"results/baselines/{chain}/level{level}"
+            assert json.loads((written / "metrics.json").read_text())["level"] == level
+        per_level, chained = ci_run / f"results/baselines/{chain}/level3", root / f"results/baselines/{chain}/level3"
+        for name in ("mask.pt", "weights.pt"):
+            a, b = (torch.load(d / name, weights_only=True) for d in (per_level, chained))
+            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), (chain, name)
+        a, b = (
+            {k: v for k, v in json.loads((d / "metrics.json").read_text()).items() if k != "wall_time_s"}
+            for d in (per_level, chained)
+        )
+        assert a == b, chain
 
 
 def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):

@@ -28,7 +28,7 @@ PRODUCERS: list[tuple[str, str]] = [
     ("*init/*/seed*.pt", "initial_parameters"),
     ("*random/*.json", "evaluate_random_policy"),
     ("*imp/*/*/seed*/level*/*", "imp_level"),
-    ("*baselines/*/*/*/seed*/level*/*", "baseline_level"),
+    ("*baselines/*/*/*/seed*/level*/*", "baseline_level (baseline_chain with baselines.jobs: per_chain)"),
     ("*tables/conditions.csv", "conditions_table"),
     ("*tables/mask_share.csv", "mask_share_table"),
     ("*tables/imp.csv", "imp_table"),

@@ -95,3 +95,8 @@ def provenance() -> dict[str, str]:
 
     libraries = ("rltickets", "torch", "stable-baselines3", "gymnasium", "numpy")
     return {"python": platform.python_version(), **{name: version(name) for name in libraries}}
+
+
+def file_list(files: str | list[str]) -> list[str]:
+    """A named input or output of a job as a list: Snakemake gives one file as a str and several as a list."""
+    return [files] if isinstance(files, str) else list(files)
