@@ -7,7 +7,7 @@ if BASELINE_JOBS == "per_level":
 
     rule baseline_level:
         input:
-            unpack(baseline_level_inputs),
+            unpack(baseline_inputs),
         output:
             masks="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/mask.pt",
             weights="results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/weights.pt",
@@ -24,6 +24,7 @@ if BASELINE_JOBS == "per_level":
             runtime="30m",
             mem_mb=2000,
         params:
+            levels=baseline_job_levels,
             settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
             imp=IMP_LEVEL_SETTINGS,
         script:
@@ -35,7 +36,7 @@ else:
     # the levels stay independent leaves of the ticket chain, trained one after the other in one process.
     rule baseline_chain:
         input:
-            unpack(baseline_chain_inputs),
+            unpack(baseline_inputs),
         output:
             masks=baseline_chain_outputs("mask.pt"),
             weights=baseline_chain_outputs("weights.pt"),
@@ -52,7 +53,7 @@ else:
             runtime=f"{30 * len(BASELINE_LEVELS)}m",
             mem_mb=2000,
         params:
-            levels=BASELINE_LEVELS,
+            levels=baseline_job_levels,
             settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
             imp=IMP_LEVEL_SETTINGS,
         script:

@@ -104,24 +104,18 @@ def baseline_dir(condition, paradigm, task, seed, level):
     return f"results/baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}"
 
 
-def baseline_level_inputs(wildcards):
-    """θ0, the ticket chain's mask at this level, and for BC the expert dataset."""
-    inputs = {
-        "theta0": f"results/init/{wildcards.task}/seed{wildcards.seed}.pt",
-        "ticket_masks": f"{level_dir(wildcards.paradigm, wildcards.task, wildcards.seed, wildcards.level)}/mask.pt",
-    }
-    if wildcards.paradigm == "bc":
-        inputs["dataset"] = f"results/bc_data/{wildcards.task}/seed{wildcards.seed}.npz"
-    return inputs
+def baseline_job_levels(wildcards):
+    """The levels a baseline job trains: its own (`baseline_level`) or all of `baselines.levels` (`baseline_chain`)."""
+    return [int(wildcards.level)] if hasattr(wildcards, "level") else BASELINE_LEVELS
 
 
-def baseline_chain_inputs(wildcards):
-    """θ0, the ticket chain's masks at every baseline level, and for BC the expert dataset."""
+def baseline_inputs(wildcards):
+    """θ0, the ticket chain's mask at each level the job trains, and for BC the expert dataset."""
     inputs = {
         "theta0": f"results/init/{wildcards.task}/seed{wildcards.seed}.pt",
         "ticket_masks": [
             f"{level_dir(wildcards.paradigm, wildcards.task, wildcards.seed, k)}/mask.pt"
-            for k in BASELINE_LEVELS
+            for k in baseline_job_levels(wildcards)
         ],
     }
     if wildcards.paradigm == "bc":

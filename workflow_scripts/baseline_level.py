@@ -13,7 +13,6 @@ from rltickets.workflow import file_list
 
 paradigm, task, condition = sm.wildcards.paradigm, sm.wildcards.task, sm.wildcards.condition
 seed = int(sm.wildcards.seed)
-levels = [int(sm.wildcards.level)] if hasattr(sm.wildcards, "level") else sm.params.levels
 theta0 = artifacts.load_tensors(sm.input.theta0)
 dataset = None
 if paradigm == "bc":
@@ -21,7 +20,7 @@ if paradigm == "bc":
     if problem := check_dataset(dataset):
         raise artifacts.artifact_error(sm.input.dataset, problem)
 level_files = zip(
-    levels,
+    sm.params.levels,
     file_list(sm.input.ticket_masks),
     file_list(sm.output.masks),
     file_list(sm.output.weights),
