@@ -32,11 +32,11 @@ report: install
 # Regenerate the README's results (docs/results/): finish the run (a no-op if it is done), then copy its figures,
 # claims table, config and provenance.
 docs: run
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/update_docs.py $(DOCS_ARGS)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/update_docs.py $(DOCS_ARGS)
 
 lint: install
-	$(BIN)/ruff check src workflow_scripts tests scripts benchmarks
-	$(BIN)/ruff format --check src workflow_scripts tests scripts benchmarks
+	$(BIN)/ruff check src workflow_scripts tests tools benchmarks
+	$(BIN)/ruff format --check src workflow_scripts tests tools benchmarks
 	$(BIN)/snakefmt --check Snakefile rules
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass.

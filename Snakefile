@@ -1,5 +1,5 @@
-# Lottery tickets in deep RL (Vischer, Lange & Sprekeler, ICLR 2022): the whole study as a DAG.
-# `snakemake --cores 8` reproduces config.yaml; see README.md for presets and cluster use.
+# Lottery tickets in deep RL (Vischer, Lange & Sprekeler, ICLR 2022) and Early-Bird tickets in DQN: the whole study
+# as a DAG. `snakemake --cores 8` reproduces config.yaml; see README.md for presets, stages and cluster use.
 
 
 from snakemake.utils import min_version
@@ -17,16 +17,12 @@ include: "rules/common.smk"
 
 
 wildcard_constraints:
-    task=r"[A-Za-z0-9_]+-v\d+",
-    seed=r"\d+",
-    level=r"0|[1-9]\d*",
-    paradigm="rl|bc",
+    **layout.WILDCARD_CONSTRAINTS,
 
 
 include: "rules/experts.smk"
 include: "rules/bc.smk"
 include: "rules/imp.smk"
-include: "rules/figures.smk"
 include: "rules/baselines.smk"
 include: "rules/representations.smk"
 include: "rules/earlybird.smk"
@@ -40,26 +36,36 @@ rule all:
 
 
 # One target per stage, e.g. `snakemake --cores 8 baselines` (each pulls in only what it needs).
-rule fig2:
+rule experts:
     input:
-        imp_outputs(),
+        EXPERT_OUTPUTS,
+
+
+rule bc:
+    input:
+        BC_OUTPUTS,
+
+
+rule imp:
+    input:
+        IMP_OUTPUTS,
 
 
 rule baselines:
     input:
-        baseline_outputs(),
+        BASELINE_OUTPUTS,
 
 
 rule representations:
     input:
-        representation_outputs(),
+        REPRESENTATION_OUTPUTS,
 
 
 rule earlybird:
     input:
-        earlybird_outputs(),
+        EARLYBIRD_OUTPUTS,
 
 
-rule claims:
+rule summary:
     input:
-        summary_outputs(),
+        SUMMARY_OUTPUTS,

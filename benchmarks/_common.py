@@ -8,8 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from rltickets import scratch
-from rltickets.scratch import BIN, REPO
+from rltickets.infra import scratch
+from rltickets.infra.scratch import BIN, REPO
 
 __all__ = ["BIN", "REPO", "busy_processes", "copy_workflow", "load", "timed_snakemake"]
 

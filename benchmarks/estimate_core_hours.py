@@ -31,12 +31,12 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-import yaml
 from _common import REPO, copy_workflow, timed_snakemake
 
-from rltickets.analysis import job_costs
-from rltickets.artifacts import load_json
-from rltickets.tasks import continuous_task_ids
+from rltickets.core.tasks import continuous_task_ids
+from rltickets.infra.artifacts import load_json
+from rltickets.infra.config import load_config
+from rltickets.summary.run_statistics import job_costs
 
 TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
 DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
@@ -76,7 +76,7 @@ def job_key(job: str) -> tuple[str, str | None, str | None]:
 
 def measured_times(benchmarks: Path) -> list[tuple[str, str | None, str | None, float]]:
     """Every job of a run: the wall time of its benchmark file, or for rules without `benchmark:` (θ0, datasets,
-    tables, figures) start-up + work from its usage record (rltickets.workflow.usage_path)."""
+    tables, figures) start-up + work from its usage record (rltickets.infra.jobs.usage_path)."""
     costs = job_costs(benchmarks)
     times = [(*job_key(job), wall) for job, wall in zip(costs["job"], costs["wall_s"], strict=True)]
     for record in sorted(benchmarks.rglob("*.usage.json")):
@@ -180,8 +180,9 @@ def main() -> None:
     root = copy_workflow(args.scratch)
     _, proc = timed_snakemake(root, "-n", "--configfile", args.configfile)
     jobs = parse_dry_run(proc.stdout)
-    target = yaml.safe_load((root / args.configfile).read_text())
-    reference = yaml.safe_load(args.benchmark_config.read_text())
+    # Presets are overlays over config.yaml: estimate with the merged configs, as Snakemake runs them.
+    target = load_config((root / args.configfile).resolve(), base=root / "config.yaml")
+    reference = load_config(args.benchmark_config.resolve())
     per_rule = estimate(jobs, medians(times), target, reference)
 
     print(f"{args.configfile}: {len(jobs)} jobs (+ rule all); per-job times from {source} ({len(times)} jobs)")

@@ -2,7 +2,7 @@
 
 Side by side in one process, one torch thread: the same agent (same seed, same budget) is trained without masks
 and with an IMP-like mask (global magnitude pruning of θ0 to 20% remaining, i.e. about level 7) attached by
-`rltickets.masking.mask_sb3_model` (gradient hooks, re-zeroing after each optimizer step, DQN target net). The
+`rltickets.core.masking.mask_sb3_model` (gradient hooks, re-zeroing after each optimizer step, DQN target net). The
 order alternates (A B B A ...) so slow drifts of a shared machine hit both. CPU seconds of the process
 (time.process_time) are the primary number because other work on the machine inflates wall time.
 
@@ -16,13 +16,14 @@ import statistics
 import time
 
 import torch
-import yaml
-from _common import REPO, busy_processes, load
+from _common import busy_processes, load
 from stable_baselines3 import DQN
 
-from rltickets.masking import dense_masks, mask_sb3_model
-from rltickets.pruning import fraction_remaining, prune_global_magnitude
-from rltickets.training import make_ppo, seed_everything
+from rltickets.core.masking import dense_masks, mask_sb3_model
+from rltickets.core.ppo import make_ppo, seed_everything
+from rltickets.core.pruning import fraction_remaining, prune_global_magnitude
+from rltickets.infra.config import load_config
+from rltickets.infra.settings import TaskSettings
 
 KEEP = 0.2  # fraction of the prunable weights left by the mask (about IMP level 7 at 20% per level)
 
@@ -42,7 +43,7 @@ def timed_learn(model, steps: int) -> tuple[float, float]:
 
 
 def train_ppo(masked: bool, steps: int, seed: int) -> tuple[float, float]:
-    settings = yaml.safe_load((REPO / "config.yaml").read_text())["task_settings"]["CartPole-v1"]
+    settings = TaskSettings.from_dict(load_config()["task_settings"]["CartPole-v1"])
     model = make_ppo("CartPole-v1", settings, seed)
     if masked:
         mask_sb3_model(model, sparse_masks(model.policy))
@@ -50,7 +51,7 @@ def train_ppo(masked: bool, steps: int, seed: int) -> tuple[float, float]:
 
 
 def train_dqn(masked: bool, steps: int, seed: int) -> tuple[float, float]:
-    # The thesis' CartPole DQN (PROTOCOL §2): 4-128-128-2, batch 32, buffer 1000, updates every 4 steps.
+    # The thesis' CartPole DQN (docs/protocol.md §2): 4-128-128-2, batch 32, buffer 1000, updates every 4 steps.
     seed_everything(seed)
     model = DQN(
         "MlpPolicy",

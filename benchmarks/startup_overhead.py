@@ -7,7 +7,7 @@ Goal: <= 5% on the default config. Measured side by side in one run:
    the package).
 2. the same real jobs of the default config.yaml twice, each in a fresh scratch copy with --cores 1: every job in
    its own process (RLTICKETS_WARM_WORKER=0: what plain Snakemake does) and in warm workers (the default,
-   rltickets.worker). The jobs: CartPole-v1 seed 0, the RL and the BC ticket chain to the last level, with the
+   rltickets.infra.worker). The jobs: CartPole-v1 seed 0, the RL and the BC ticket chain to the last level, with the
    expert, θ0 and BC dataset they need. Per job, the wall time of its `benchmark:` file and, from its usage
    record, the start-up (job process start -> work starts) and the work. Per rule (levels split by paradigm):
    start-up share = start-up / wall; overhead share = (wall - work) / wall (start-up plus process exit). And what
@@ -32,15 +32,16 @@ import pandas as pd
 import yaml
 from _common import REPO, busy_processes, copy_workflow, load, timed_snakemake
 
-from rltickets.analysis import job_costs
+from rltickets.summary.run_statistics import job_costs
 
 IMPORTS = {
     "bare interpreter": "pass",
     "snakemake script preamble": "import pickle; import snakemake.io, snakemake.logging, snakemake.iocontainers",
     "a level job's imports (torch, SB3, gymnasium, rltickets)": (
         "import snakemake.io, snakemake.logging, snakemake.iocontainers;"
-        "from rltickets import artifacts; from rltickets.bc import check_dataset;"
-        "from rltickets.imp import run_level; from rltickets.workflow import provenance, start_job"
+        "from rltickets.infra import artifacts, tensors; from rltickets.bc.dataset import load_bc_dataset;"
+        "from rltickets.imp.level import LevelId, run_level; from rltickets.infra.settings import ImpSettings;"
+        "from rltickets.infra.training_jobs import provenance, start_training_job"
     ),
 }
 MODES = {"cold (own process)": "0", "warm worker": "1"}

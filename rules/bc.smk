@@ -1,17 +1,20 @@
 # Behavioural-cloning datasets: the expert's own deterministic rollouts.
 
 
+BC_OUTPUTS = [layout.BC_DATASET(task=t, seed=s) for t, s in task_seed_pairs()]
+
+
 rule collect_bc_dataset:
     input:
-        expert="results/experts/{task}/seed{seed}/model.zip",
+        expert=layout.EXPERT.file("model.zip"),
     output:
-        "results/bc_data/{task}/seed{seed}.npz",
+        layout.BC_DATASET(),
     log:
         "results/logs/collect_bc_dataset/{task}/seed{seed}.log",
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="10m",
+        runtime="30m",
         mem_mb=2000,
     params:
         settings=lambda w: settings(w, "network", "bc_data"),

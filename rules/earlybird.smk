@@ -1,27 +1,90 @@
-# Early-Bird tickets in DQN (PROTOCOL §2, the thesis): one dense run per task and repetition (mask snapshots for
-# Exp 1, checkpoints for Exp 2/3), one job per pruned retrain (task, experiment, P, e_prune, repetition), one per
-# EB Exploit run (task, P, repetition); then the tidy tables, the verdicts and Fig. 3.3-3.8.
+# Early-Bird tickets in DQN (the thesis): one dense run per task and repetition (mask snapshots for Exp 1,
+# checkpoints for Exp 2/3), one job per pruned retrain (task, experiment, P, e_prune, repetition), one per EB
+# Exploit run (task, P, repetition); then the tidy tables, the verdicts and Fig. 3.3-3.8.
+EB = config["earlybird"]
+EB_REPS = list(range(EB["repetitions"]))
+EB_FRACTIONS = [f"{p:g}" for p in EB["prune_fractions"]]
+# Exp 2 also retrains the one-shot winning ticket, pruned where the dense run's early stopping fires ("es").
+EB_PRUNE_LABELS = {
+    "exp2_rewind": [str(e) for e in EB["prune_episodes"]] + ["es"],
+    "exp3_finetune": [str(e) for e in EB["prune_episodes"]],
+}
+# What every DQN run of the study reads besides its task's settings.
+EB_PROTOCOL = canonical(
+    {k: EB[k] for k in ("max_episodes", "early_stopping_window", "test_episodes")}
+)
+# The dense run also decides which masks and checkpoints it keeps.
+EB_DENSE_PROTOCOL = canonical(
+    {
+        **EB_PROTOCOL,
+        **{k: EB[k] for k in ("mask_every", "prune_fractions", "prune_episodes")},
+    }
+)
+
+
+# Every table input of the stage: the dense runs' logs, every pruned run, every EB Exploit run, Exp 1's matrices.
+EB_TABLE_INPUTS = {
+    "dense": [
+        layout.EB_DENSE.file("log.json", task=t, rep=r)
+        for t in EB["tasks"]
+        for r in EB_REPS
+    ],
+    "pruned": [
+        layout.EB_PRUNED.file(
+            "metrics.json", task=t, experiment=x, fraction=p, episode=e, rep=r
+        )
+        for t in EB["tasks"]
+        for x, labels in EB_PRUNE_LABELS.items()
+        for p in EB_FRACTIONS
+        for e in labels
+        for r in EB_REPS
+    ],
+    "exploit": [
+        layout.EB_EXPLOIT.file("metrics.json", task=t, fraction=p, rep=r)
+        for t in EB["tasks"]
+        for p in EB_FRACTIONS
+        for r in EB_REPS
+    ],
+    "similarity": [layout.EB_SIMILARITY(task=t) for t in EB["tasks"]],
+}
+EARLYBIRD_OUTPUTS = [
+    layout.EB_RUNS_TABLE(),
+    layout.EB_VERDICTS_TABLE(),
+    layout.EB_STABILITY_TABLE(),
+    *layout.EB_SIMILARITY_FIGURE.all_files(),
+    *layout.EB_RETRAIN_FIGURE.all_files(),
+    *layout.EB_FINETUNE_FIGURE.all_files(),
+    *layout.EB_EXPLOIT_FIGURE.all_files(),
+    *[
+        path
+        for t in EB["tasks"]
+        for path in layout.EB_RETRAIN_VS_FINETUNE_FIGURE.all_files(task=t)
+    ],
+]
 
 
 rule eb_dense:
     output:
-        theta0=f"{EB_DIR}/{{task}}/dense/rep{{rep}}/theta0.pt",
-        checkpoints=f"{EB_DIR}/{{task}}/dense/rep{{rep}}/checkpoints.pt",
-        masks=f"{EB_DIR}/{{task}}/dense/rep{{rep}}/masks.npz",
-        log=f"{EB_DIR}/{{task}}/dense/rep{{rep}}/log.json",
+        theta0=layout.EB_DENSE.file("theta0.pt"),
+        checkpoints=layout.EB_DENSE.file("checkpoints.pt"),
+        masks=layout.EB_DENSE.file("masks.npz"),
+        log=layout.EB_DENSE.file("log.json"),
     log:
         "results/logs/eb_dense/{task}/rep{rep}.log",
     benchmark:
         "results/benchmarks/eb_dense/{task}/rep{rep}.tsv"
     wildcard_constraints:
-        rep=r"\d+",
+        rep=layout.EB_DENSE.constraints["rep"],
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="60m",
+        runtime="3h",
         mem_mb=2000,
     params:
-        settings=eb_settings,
+        # one task's DQN settings and the DQN variant: editing them reruns only that task's jobs
+        settings=lambda w: canonical(
+            {"task": EB["task_settings"][w.task], "dqn": EB["dqn"]}
+        ),
         protocol=EB_DENSE_PROTOCOL,
     script:
         "../workflow_scripts/eb_dense.py"
@@ -29,26 +92,31 @@ rule eb_dense:
 
 rule eb_pruned:
     input:
-        unpack(eb_dense_inputs),
+        # θ0, the checkpoints and the log of the repetition's dense run
+        theta0=lambda w: layout.EB_DENSE.file("theta0.pt", task=w.task, rep=w.rep),
+        checkpoints=lambda w: layout.EB_DENSE.file(
+            "checkpoints.pt", task=w.task, rep=w.rep
+        ),
+        log=lambda w: layout.EB_DENSE.file("log.json", task=w.task, rep=w.rep),
     output:
-        mask=f"{EB_DIR}/{{task}}/{{experiment}}/P{{fraction}}/e{{episode}}/rep{{rep}}/mask.pt",
-        metrics=f"{EB_DIR}/{{task}}/{{experiment}}/P{{fraction}}/e{{episode}}/rep{{rep}}/metrics.json",
+        mask=layout.EB_PRUNED.file("mask.pt"),
+        metrics=layout.EB_PRUNED.file("metrics.json"),
     log:
         "results/logs/eb_pruned/{task}/{experiment}/P{fraction}/e{episode}/rep{rep}.log",
     benchmark:
         "results/benchmarks/eb_pruned/{task}/{experiment}/P{fraction}/e{episode}/rep{rep}.tsv"
     wildcard_constraints:
-        experiment="exp2_rewind|exp3_finetune",
-        fraction=r"0\.\d+",
-        episode=r"\d+|es",
-        rep=r"\d+",
+        **layout.EB_PRUNED.constraints,
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="60m",
+        runtime="3h",
         mem_mb=2000,
     params:
-        settings=eb_settings,
+        # one task's DQN settings and the DQN variant: editing them reruns only that task's jobs
+        settings=lambda w: canonical(
+            {"task": EB["task_settings"][w.task], "dqn": EB["dqn"]}
+        ),
         protocol=EB_PROTOCOL,
         finetune_epsilon=EB["finetune_epsilon"],
     script:
@@ -57,24 +125,31 @@ rule eb_pruned:
 
 rule eb_exploit:
     input:
-        unpack(eb_dense_inputs),
+        # θ0, the checkpoints and the log of the repetition's dense run
+        theta0=lambda w: layout.EB_DENSE.file("theta0.pt", task=w.task, rep=w.rep),
+        checkpoints=lambda w: layout.EB_DENSE.file(
+            "checkpoints.pt", task=w.task, rep=w.rep
+        ),
+        log=lambda w: layout.EB_DENSE.file("log.json", task=w.task, rep=w.rep),
     output:
-        mask=f"{EB_DIR}/{{task}}/exp4_exploit/P{{fraction}}/rep{{rep}}/mask.pt",
-        metrics=f"{EB_DIR}/{{task}}/exp4_exploit/P{{fraction}}/rep{{rep}}/metrics.json",
+        mask=layout.EB_EXPLOIT.file("mask.pt"),
+        metrics=layout.EB_EXPLOIT.file("metrics.json"),
     log:
         "results/logs/eb_exploit/{task}/P{fraction}/rep{rep}.log",
     benchmark:
         "results/benchmarks/eb_exploit/{task}/P{fraction}/rep{rep}.tsv"
     wildcard_constraints:
-        fraction=r"0\.\d+",
-        rep=r"\d+",
+        **layout.EB_EXPLOIT.constraints,
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="60m",
+        runtime="3h",
         mem_mb=2000,
     params:
-        settings=eb_settings,
+        # one task's DQN settings and the DQN variant: editing them reruns only that task's jobs
+        settings=lambda w: canonical(
+            {"task": EB["task_settings"][w.task], "dqn": EB["dqn"]}
+        ),
         protocol=EB_PROTOCOL,
         exploit=canonical(EB["exploit"]),
     script:
@@ -83,15 +158,17 @@ rule eb_exploit:
 
 rule eb_mask_similarity:
     input:
-        masks=lambda w: [f"{eb_dense_dir(w.task, r)}/masks.npz" for r in EB_REPS],
+        masks=lambda w: [
+            layout.EB_DENSE.file("masks.npz", task=w.task, rep=r) for r in EB_REPS
+        ],
     output:
-        f"{EB_DIR}/{{task}}/exp1_similarity.npz",
+        layout.EB_SIMILARITY(),
     log:
         "results/logs/eb_mask_similarity/{task}.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="10m",
+        runtime="30m",
         mem_mb=4000,
     params:
         fractions=EB["prune_fractions"],
@@ -101,20 +178,20 @@ rule eb_mask_similarity:
 
 rule eb_tables:
     input:
-        unpack(eb_table_inputs),
+        **EB_TABLE_INPUTS,
     output:
         runs=report(
-            "results/tables/earlybird_runs.csv",
+            layout.EB_RUNS_TABLE(),
             category="Early-Bird tickets",
             caption="../report/earlybird_runs.rst",
         ),
         verdicts=report(
-            "results/tables/earlybird_verdicts.csv",
+            layout.EB_VERDICTS_TABLE(),
             category="Early-Bird tickets",
             caption="../report/earlybird_verdicts.rst",
         ),
         stability=report(
-            "results/tables/earlybird_mask_stability.csv",
+            layout.EB_STABILITY_TABLE(),
             category="Early-Bird tickets",
             caption="../report/earlybird_mask_stability.rst",
         ),
@@ -123,7 +200,8 @@ rule eb_tables:
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="20m",
+        mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
         return_bounds={t: EB["task_settings"][t]["return_bounds"] for t in EB["tasks"]},
@@ -137,20 +215,21 @@ rule eb_tables:
 
 rule eb_plot_mask_similarity:
     input:
-        expand(f"{EB_DIR}/{{task}}/exp1_similarity.npz", task=EB["tasks"]),
+        [layout.EB_SIMILARITY(task=t) for t in EB["tasks"]],
     output:
         png=report(
-            "results/figures/earlybird_mask_similarity.png",
+            layout.EB_SIMILARITY_FIGURE.file("png"),
             category="Early-Bird tickets",
             caption="../report/earlybird_mask_similarity.rst",
         ),
-        pdf="results/figures/earlybird_mask_similarity.pdf",
+        pdf=layout.EB_SIMILARITY_FIGURE.file("pdf"),
     log:
         "results/logs/eb_plot_mask_similarity.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
+        mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
         tasks=EB["tasks"],
@@ -160,32 +239,33 @@ rule eb_plot_mask_similarity:
 
 rule eb_plot_runs:
     input:
-        "results/tables/earlybird_runs.csv",
+        layout.EB_RUNS_TABLE(),
     output:
         retrain_png=report(
-            "results/figures/earlybird_retrain.png",
+            layout.EB_RETRAIN_FIGURE.file("png"),
             category="Early-Bird tickets",
             caption="../report/earlybird_retrain.rst",
         ),
-        retrain_pdf="results/figures/earlybird_retrain.pdf",
+        retrain_pdf=layout.EB_RETRAIN_FIGURE.file("pdf"),
         finetune_png=report(
-            "results/figures/earlybird_finetune.png",
+            layout.EB_FINETUNE_FIGURE.file("png"),
             category="Early-Bird tickets",
             caption="../report/earlybird_finetune.rst",
         ),
-        finetune_pdf="results/figures/earlybird_finetune.pdf",
+        finetune_pdf=layout.EB_FINETUNE_FIGURE.file("pdf"),
         exploit_png=report(
-            "results/figures/earlybird_exploit.png",
+            layout.EB_EXPLOIT_FIGURE.file("png"),
             category="Early-Bird tickets",
             caption="../report/earlybird_exploit.rst",
         ),
-        exploit_pdf="results/figures/earlybird_exploit.pdf",
+        exploit_pdf=layout.EB_EXPLOIT_FIGURE.file("pdf"),
     log:
         "results/logs/eb_plot_runs.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
+        mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
     script:
@@ -194,20 +274,21 @@ rule eb_plot_runs:
 
 rule eb_plot_retrain_vs_finetune:
     input:
-        "results/tables/earlybird_runs.csv",
+        layout.EB_RUNS_TABLE(),
     output:
         png=report(
-            "results/figures/earlybird_retrain_vs_finetune_{task}.png",
+            layout.EB_RETRAIN_VS_FINETUNE_FIGURE.file("png"),
             category="Early-Bird tickets",
             caption="../report/earlybird_retrain_vs_finetune.rst",
         ),
-        pdf="results/figures/earlybird_retrain_vs_finetune_{task}.pdf",
+        pdf=layout.EB_RETRAIN_VS_FINETUNE_FIGURE.file("pdf"),
     log:
         "results/logs/eb_plot_retrain_vs_finetune/{task}.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
+        mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
     script:

@@ -1,10 +1,18 @@
-# Dense PPO experts (for BC datasets), θ0 per task and seed, and the random-policy reference return.
+# Dense PPO experts (their rollouts become the BC datasets), θ0 per task and seed, and the random-policy return
+# that normalised performance is measured against.
+
+
+EXPERT_OUTPUTS = [
+    *[layout.EXPERT.file("model.zip", task=t, seed=s) for t, s in task_seed_pairs()],
+    *[layout.THETA0(task=t, seed=s) for t, s in task_seed_pairs()],
+    *[layout.RANDOM_RETURN(task=t) for t in TASKS],
+]
 
 
 rule train_expert:
     output:
-        model="results/experts/{task}/seed{seed}/model.zip",
-        metrics="results/experts/{task}/seed{seed}/metrics.json",
+        model=layout.EXPERT.file("model.zip"),
+        metrics=layout.EXPERT.file("metrics.json"),
     log:
         "results/logs/train_expert/{task}/seed{seed}.log",
     benchmark:
@@ -12,7 +20,7 @@ rule train_expert:
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="30m",
+        runtime="6h",
         mem_mb=2000,
     params:
         settings=lambda w: settings(w, "network", "ppo", "expert"),
@@ -22,7 +30,7 @@ rule train_expert:
 
 rule initial_parameters:
     output:
-        "results/init/{task}/seed{seed}.pt",
+        layout.THETA0(),
     log:
         "results/logs/initial_parameters/{task}/seed{seed}.log",
     conda:
@@ -38,13 +46,13 @@ rule initial_parameters:
 
 rule evaluate_random_policy:
     output:
-        "results/random/{task}.json",
+        layout.RANDOM_RETURN(),
     log:
         "results/logs/evaluate_random_policy/{task}.log",
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="5m",
+        runtime="15m",
         mem_mb=1000,
     params:
         episodes=config["analysis"]["random_policy_episodes"],

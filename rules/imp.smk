@@ -1,14 +1,22 @@
-# The ticket chain: one job per IMP level. Level k reads level k-1's mask and trained weights (recursion on
-# the digits-only {level} wildcard), prunes, rewinds to θ0 and trains.
+# The ticket chains: one job per IMP level. Level k reads level k-1's mask and trained weights (recursion on the
+# digits-only {level} wildcard), prunes, rewinds to θ0 and trains. Then the tidy table, the critical sparsity
+# and Fig. 2 (RL vs BC).
+
+
+IMP_OUTPUTS = [
+    layout.IMP_TABLE(),
+    layout.CRITICAL_SPARSITY_TABLE(),
+    *layout.FIG2.all_files(),
+]
 
 
 rule imp_level:
     input:
-        unpack(imp_level_inputs),
+        unpack(chain_level_inputs(layout.IMP_LEVEL, layout.THETA0)),
     output:
-        masks="results/imp/{paradigm}/{task}/seed{seed}/level{level}/mask.pt",
-        weights="results/imp/{paradigm}/{task}/seed{seed}/level{level}/weights.pt",
-        metrics="results/imp/{paradigm}/{task}/seed{seed}/level{level}/metrics.json",
+        masks=layout.IMP_LEVEL.file("mask.pt"),
+        weights=layout.IMP_LEVEL.file("weights.pt"),
+        metrics=layout.IMP_LEVEL.file("metrics.json"),
     log:
         "results/logs/imp_level/{paradigm}/{task}/seed{seed}/level{level}.log",
     benchmark:
@@ -16,10 +24,84 @@ rule imp_level:
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="30m",
+        runtime="3h",
         mem_mb=2000,
     params:
-        settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
+        settings=level_settings,
         imp=IMP_LEVEL_SETTINGS,
     script:
         "../workflow_scripts/imp_level.py"
+
+
+rule imp_table:
+    input:
+        metrics=[
+            layout.IMP_LEVEL.file("metrics.json", paradigm=p, task=t, seed=s, level=k)
+            for p in PARADIGMS
+            for t, s in task_seed_pairs()
+            for k in LEVELS
+        ],
+        random=[layout.RANDOM_RETURN(task=t) for t in TASKS],
+    output:
+        report(
+            layout.IMP_TABLE(),
+            category="Tables",
+            caption="../report/imp_table.rst",
+        ),
+    log:
+        "results/logs/imp_table.log",
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        runtime="20m",
+        mem_mb=4000,
+    params:
+        run=RUN_DESCRIPTION,
+    script:
+        "../workflow_scripts/imp_table.py"
+
+
+rule critical_sparsity_table:
+    input:
+        layout.IMP_TABLE(),
+    output:
+        report(
+            layout.CRITICAL_SPARSITY_TABLE(),
+            category="Tables",
+            caption="../report/critical_sparsity.rst",
+        ),
+    log:
+        "results/logs/critical_sparsity_table.log",
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        runtime="10m",
+        mem_mb=1000,
+    params:
+        run=RUN_DESCRIPTION,
+        threshold=config["analysis"]["critical_threshold"],
+    script:
+        "../workflow_scripts/critical_sparsity_table.py"
+
+
+rule plot_rl_vs_bc:
+    input:
+        layout.IMP_TABLE(),
+    output:
+        png=report(
+            layout.FIG2.file("png"),
+            category="RL vs BC",
+            caption="../report/fig2_rl_vs_bc.rst",
+        ),
+        pdf=layout.FIG2.file("pdf"),
+    log:
+        "results/logs/plot_rl_vs_bc.log",
+    conda:
+        "../envs/analysis.yaml"
+    resources:
+        runtime="10m",
+        mem_mb=2000,
+    params:
+        run=RUN_DESCRIPTION,
+    script:
+        "../workflow_scripts/plot_rl_vs_bc.py"

@@ -1,39 +1,103 @@
-# Minimal task representations (PROTOCOL §1.5): input-layer masks, gridworld, digits, masked-input agents.
-# The gridworld's ticket chains are the ordinary imp_level jobs; this file adds supervised IMP on digits, the
-# init-rescaled chains ([R]), dense agents on the observation with pruned inputs removed, tables and figures.
+# Minimal task representations: input-layer masks, gridworld, digits, masked-input agents. The gridworld's ticket
+# chains are the ordinary imp_level jobs; this file adds supervised IMP on digits, the init-rescaled chains ([R]),
+# dense agents on the observation with pruned inputs removed, and the tables and figures.
+REPR = config["representations"]
+REPR_SEEDS = REPR["seeds"]
+GRID_TASK = REPR["grid_task"]
+MASKED_INPUT = REPR["masked_input"]
+RESCALING = REPR["init_rescaling"]
+SUPERVISED = config["supervised"]
+# What a supervised level reads (like IMP_LEVEL_SETTINGS, `imp.levels` only adds levels).
+SUPERVISED_SETTINGS = canonical(
+    {k: v for k, v in SUPERVISED.items() if k not in ("dataset",)}
+)
+
+
+# (paradigm, task, seed) of every main-chain ticket in the input-mask table: the configured tasks, the gridworld and
+# the init-rescaling tasks (whose `none` setting is the main chain itself, θ0 unchanged).
+REPRESENTATION_CHAINS = sorted(
+    {(p, t, s) for p in PARADIGMS for t, s in task_seed_pairs()}
+    | {(p, GRID_TASK, s) for p in PARADIGMS for s in REPR_SEEDS if GRID_TASK}
+    | {
+        (p, t, s)
+        for p in RESCALING["paradigms"]
+        for t in RESCALING["tasks"]
+        for s in REPR_SEEDS
+    }
+)
+# The input-mask table's level metrics, keyed by init rescaling (`none` = the main chain) plus the supervised chains.
+INPUT_MASK_INPUTS = {
+    "none": [
+        layout.IMP_LEVEL.file("metrics.json", paradigm=p, task=t, seed=s, level=k)
+        for p, t, s in REPRESENTATION_CHAINS
+        for k in LEVELS
+    ],
+    "supervised": [
+        layout.SUPERVISED_LEVEL.file(
+            "metrics.json", dataset=SUPERVISED["dataset"], seed=s, level=k
+        )
+        for s in REPR_SEEDS
+        for k in LEVELS
+    ],
+    **{
+        mode: [
+            layout.RESCALED_LEVEL.file(
+                "metrics.json", rescaling=mode, paradigm=p, task=t, seed=s, level=k
+            )
+            for p in RESCALING["paradigms"]
+            for t in RESCALING["tasks"]
+            for s in REPR_SEEDS
+            for k in LEVELS
+        ]
+        for mode in RESCALING["modes"]
+    },
+}
+REPRESENTATION_OUTPUTS = [
+    layout.INPUT_MASK_TABLE(),
+    layout.INPUT_CONSISTENCY_TABLE(),
+    layout.REPRESENTATION_CLAIMS_TABLE(),
+    *layout.INPUT_MASKS_FIGURE.all_files(),
+    *layout.STATE_DIMS_FIGURE.all_files(),
+    *layout.INIT_RESCALING_FIGURE.all_files(),
+    *(
+        [layout.MASKED_INPUT_TABLE(), *layout.MASKED_INPUT_FIGURE.all_files()]
+        if GRID_TASK
+        else []
+    ),
+]
 
 
 rule supervised_initial_parameters:
     output:
-        "results/supervised/{dataset}/seed{seed}/init.pt",
+        layout.SUPERVISED_THETA0(),
     log:
         "results/logs/supervised_initial_parameters/{dataset}/seed{seed}.log",
     wildcard_constraints:
-        dataset="digits|mnist",
+        dataset=layout.SUPERVISED_THETA0.constraints["dataset"],
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="5m",
+        runtime="2m",
         mem_mb=2000,
     params:
         settings=SUPERVISED_SETTINGS,
     script:
-        "../workflow_scripts/repr_supervised_init.py"
+        "../workflow_scripts/supervised_initial_parameters.py"
 
 
 rule supervised_level:
     input:
-        unpack(supervised_level_inputs),
+        unpack(chain_level_inputs(layout.SUPERVISED_LEVEL, layout.SUPERVISED_THETA0)),
     output:
-        masks="results/supervised/{dataset}/seed{seed}/level{level}/mask.pt",
-        weights="results/supervised/{dataset}/seed{seed}/level{level}/weights.pt",
-        metrics="results/supervised/{dataset}/seed{seed}/level{level}/metrics.json",
+        masks=layout.SUPERVISED_LEVEL.file("mask.pt"),
+        weights=layout.SUPERVISED_LEVEL.file("weights.pt"),
+        metrics=layout.SUPERVISED_LEVEL.file("metrics.json"),
     log:
         "results/logs/supervised_level/{dataset}/seed{seed}/level{level}.log",
     benchmark:
         "results/benchmarks/supervised_level/{dataset}/seed{seed}/level{level}.tsv"
     wildcard_constraints:
-        dataset="digits|mnist",
+        dataset=layout.SUPERVISED_LEVEL.constraints["dataset"],
     conda:
         "../envs/rl.yaml"
     resources:
@@ -43,50 +107,50 @@ rule supervised_level:
         settings=SUPERVISED_SETTINGS,
         prune_fraction=config["imp"]["prune_fraction"],
     script:
-        "../workflow_scripts/repr_supervised_level.py"
+        "../workflow_scripts/supervised_level.py"
 
 
 rule rescaled_initial_parameters:
     input:
-        "results/init/{task}/seed{seed}.pt",
+        layout.THETA0(),
     output:
-        "results/representations/init_{rescaling}/theta0/{task}/seed{seed}.pt",
+        layout.RESCALED_THETA0(),
     log:
         "results/logs/rescaled_initial_parameters/{rescaling}/{task}/seed{seed}.log",
     wildcard_constraints:
-        rescaling="layer_equalized",
+        rescaling=layout.RESCALED_THETA0.constraints["rescaling"],
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="5m",
+        runtime="2m",
         mem_mb=1000,
     params:
         prune_critic=config["imp"]["prune_critic"],
     script:
-        "../workflow_scripts/repr_rescale_init.py"
+        "../workflow_scripts/rescaled_initial_parameters.py"
 
 
 # The same job as imp_level (same script), on the rescaled θ0 and in its own folder tree.
 rule rescaled_imp_level:
     input:
-        unpack(rescaled_level_inputs),
+        unpack(chain_level_inputs(layout.RESCALED_LEVEL, layout.RESCALED_THETA0)),
     output:
-        masks="results/representations/init_{rescaling}/chain/{paradigm}/{task}/seed{seed}/level{level}/mask.pt",
-        weights="results/representations/init_{rescaling}/chain/{paradigm}/{task}/seed{seed}/level{level}/weights.pt",
-        metrics="results/representations/init_{rescaling}/chain/{paradigm}/{task}/seed{seed}/level{level}/metrics.json",
+        masks=layout.RESCALED_LEVEL.file("mask.pt"),
+        weights=layout.RESCALED_LEVEL.file("weights.pt"),
+        metrics=layout.RESCALED_LEVEL.file("metrics.json"),
     log:
         "results/logs/rescaled_imp_level/{rescaling}/{paradigm}/{task}/seed{seed}/level{level}.log",
     benchmark:
         "results/benchmarks/rescaled_imp_level/{rescaling}/{paradigm}/{task}/seed{seed}/level{level}.tsv"
     wildcard_constraints:
-        rescaling="layer_equalized",
+        rescaling=layout.RESCALED_LEVEL.constraints["rescaling"],
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="30m",
+        runtime="3h",
         mem_mb=2000,
     params:
-        settings=lambda w: settings(w, *LEVEL_SECTIONS[w.paradigm]),
+        settings=level_settings,
         imp=IMP_LEVEL_SETTINGS,
     script:
         "../workflow_scripts/imp_level.py"
@@ -94,34 +158,50 @@ rule rescaled_imp_level:
 
 rule masked_input_agent:
     input:
-        unpack(masked_input_inputs),
+        # The pruned variant reads the RL ticket's mask at `masked_input.level` (θ0 checks its names and shapes).
+        unpack(
+            lambda w: (
+                {}
+                if w.variant == "full"
+                else {
+                    "masks": layout.IMP_LEVEL.file(
+                        "mask.pt",
+                        paradigm="rl",
+                        task=w.task,
+                        seed=w.seed,
+                        level=MASKED_INPUT["level"],
+                    ),
+                    "theta0": layout.THETA0(task=w.task, seed=w.seed),
+                }
+            )
+        ),
     output:
-        "results/representations/masked_input/{task}/{variant}/seed{seed}/metrics.json",
+        layout.MASKED_INPUT_RUN(),
     log:
         "results/logs/masked_input_agent/{task}/{variant}/seed{seed}.log",
     benchmark:
         "results/benchmarks/masked_input_agent/{task}/{variant}/seed{seed}.tsv"
     wildcard_constraints:
-        variant="full|pruned",
+        variant=layout.MASKED_INPUT_RUN.constraints["variant"],
     conda:
         "../envs/rl.yaml"
     resources:
-        runtime="30m",
+        runtime="2h",
         mem_mb=2000,
     params:
         settings=lambda w: settings(w, "network", "ppo"),
         budget=canonical({k: v for k, v in MASKED_INPUT.items() if k != "level"}),
         level=MASKED_INPUT["level"],
     script:
-        "../workflow_scripts/repr_masked_input_agent.py"
+        "../workflow_scripts/masked_input_agent.py"
 
 
 rule input_mask_table:
     input:
-        unpack(input_mask_inputs),
+        **INPUT_MASK_INPUTS,
     output:
         report(
-            "results/tables/input_mask.csv",
+            layout.INPUT_MASK_TABLE(),
             category="Minimal task representations",
             caption="../report/repr_input_mask_table.rst",
         ),
@@ -130,21 +210,21 @@ rule input_mask_table:
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="10m",
+        runtime="20m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
         groups=["none", "supervised", *RESCALING["modes"]],
     script:
-        "../workflow_scripts/repr_input_mask_table.py"
+        "../workflow_scripts/input_mask_table.py"
 
 
 rule input_consistency_table:
     input:
-        "results/tables/input_mask.csv",
+        layout.INPUT_MASK_TABLE(),
     output:
         report(
-            "results/tables/input_consistency.csv",
+            layout.INPUT_CONSISTENCY_TABLE(),
             category="Minimal task representations",
             caption="../report/repr_consistency_table.rst",
         ),
@@ -153,21 +233,27 @@ rule input_consistency_table:
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="10m",
+        runtime="20m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
     script:
-        "../workflow_scripts/repr_consistency_table.py"
+        "../workflow_scripts/input_consistency_table.py"
 
 
 rule masked_input_table:
     input:
-        full=masked_input_metrics("full"),
-        pruned=masked_input_metrics("pruned"),
+        full=[
+            layout.MASKED_INPUT_RUN(task=GRID_TASK, variant="full", seed=s)
+            for s in REPR_SEEDS
+        ],
+        pruned=[
+            layout.MASKED_INPUT_RUN(task=GRID_TASK, variant="pruned", seed=s)
+            for s in REPR_SEEDS
+        ],
     output:
         report(
-            "results/tables/masked_input_curves.csv",
+            layout.MASKED_INPUT_TABLE(),
             category="Minimal task representations",
             caption="../report/repr_masked_input_table.rst",
         ),
@@ -176,20 +262,21 @@ rule masked_input_table:
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
+        mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
     script:
-        "../workflow_scripts/repr_masked_input_table.py"
+        "../workflow_scripts/masked_input_table.py"
 
 
 rule representation_claims_table:
     input:
-        input_mask="results/tables/input_mask.csv",
-        consistency="results/tables/input_consistency.csv",
+        input_mask=layout.INPUT_MASK_TABLE(),
+        consistency=layout.INPUT_CONSISTENCY_TABLE(),
     output:
         report(
-            "results/tables/representation_claims.csv",
+            layout.REPRESENTATION_CLAIMS_TABLE(),
             category="Minimal task representations",
             caption="../report/repr_claims_table.rst",
         ),
@@ -198,107 +285,104 @@ rule representation_claims_table:
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
         grid_task=GRID_TASK,
         digits_task=SUPERVISED["dataset"],
     script:
-        "../workflow_scripts/repr_claims_table.py"
+        "../workflow_scripts/representation_claims_table.py"
 
 
 rule plot_input_masks:
     input:
-        input_mask="results/tables/input_mask.csv",
+        input_mask=layout.INPUT_MASK_TABLE(),
     output:
         png=report(
-            "results/figures/repr_input_masks.png",
+            layout.INPUT_MASKS_FIGURE.file("png"),
             category="Minimal task representations",
             caption="../report/repr_input_masks.rst",
         ),
-        pdf="results/figures/repr_input_masks.pdf",
+        pdf=layout.INPUT_MASKS_FIGURE.file("pdf"),
     log:
         "results/logs/plot_input_masks.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
-        figure="input_masks",
     script:
-        "../workflow_scripts/repr_plot.py"
+        "../workflow_scripts/plot_input_masks.py"
 
 
 rule plot_state_dims:
     input:
-        input_mask="results/tables/input_mask.csv",
+        input_mask=layout.INPUT_MASK_TABLE(),
     output:
         png=report(
-            "results/figures/repr_state_dims.png",
+            layout.STATE_DIMS_FIGURE.file("png"),
             category="Minimal task representations",
             caption="../report/repr_state_dims.rst",
         ),
-        pdf="results/figures/repr_state_dims.pdf",
+        pdf=layout.STATE_DIMS_FIGURE.file("pdf"),
     log:
         "results/logs/plot_state_dims.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
-        figure="state_dims",
     script:
-        "../workflow_scripts/repr_plot.py"
+        "../workflow_scripts/plot_state_dims.py"
 
 
 rule plot_masked_input:
     input:
-        curves="results/tables/masked_input_curves.csv",
+        curves=layout.MASKED_INPUT_TABLE(),
     output:
         png=report(
-            "results/figures/repr_masked_input.png",
+            layout.MASKED_INPUT_FIGURE.file("png"),
             category="Minimal task representations",
             caption="../report/repr_masked_input.rst",
         ),
-        pdf="results/figures/repr_masked_input.pdf",
+        pdf=layout.MASKED_INPUT_FIGURE.file("pdf"),
     log:
         "results/logs/plot_masked_input.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
+        mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
-        figure="masked_input",
     script:
-        "../workflow_scripts/repr_plot.py"
+        "../workflow_scripts/plot_masked_input.py"
 
 
 rule plot_init_rescaling:
     input:
-        input_mask="results/tables/input_mask.csv",
-        consistency="results/tables/input_consistency.csv",
+        input_mask=layout.INPUT_MASK_TABLE(),
+        consistency=layout.INPUT_CONSISTENCY_TABLE(),
     output:
         png=report(
-            "results/figures/repr_init_rescaling.png",
+            layout.INIT_RESCALING_FIGURE.file("png"),
             category="Minimal task representations",
             caption="../report/repr_init_rescaling.rst",
         ),
-        pdf="results/figures/repr_init_rescaling.pdf",
+        pdf=layout.INIT_RESCALING_FIGURE.file("pdf"),
     log:
         "results/logs/plot_init_rescaling.log",
     conda:
         "../envs/analysis.yaml"
     resources:
-        runtime="5m",
+        runtime="10m",
         mem_mb=4000,
     params:
         run=RUN_DESCRIPTION,
-        figure="init_rescaling",
     script:
-        "../workflow_scripts/repr_plot.py"
+        "../workflow_scripts/plot_init_rescaling.py"

@@ -1,12 +1,33 @@
-# The study's summary: the claims of PROTOCOL §3 with their verdicts, and what the run cost (benchmark: files).
+# The study's summary: every claim with its verdict, and what the run cost (benchmark: files).
+
+
+STAGE_OUTPUTS = (
+    IMP_OUTPUTS + BASELINE_OUTPUTS + REPRESENTATION_OUTPUTS + EARLYBIRD_OUTPUTS
+)
+# The tidy tables behind the claims that this config measures.
+CLAIMS_INPUTS = {
+    "imp": layout.IMP_TABLE(),
+    "representation_claims": layout.REPRESENTATION_CLAIMS_TABLE(),
+    **(
+        {"conditions": layout.CONDITIONS_TABLE()}
+        if {"mask_permuted", "random_reinit"} <= set(BASELINE_CONDITIONS)
+        else {}
+    ),
+    **({"earlybird_runs": layout.EB_RUNS_TABLE()} if EB["tasks"] else {}),
+}
+SUMMARY_OUTPUTS = [
+    layout.CLAIMS_TABLE(),
+    layout.RUN_STATISTICS_TABLE(),
+    layout.RUN_STATISTICS_FIGURE.file("png"),
+]
 
 
 rule claims_table:
     input:
-        unpack(claims_inputs),
+        **CLAIMS_INPUTS,
     output:
         report(
-            "results/tables/claims.csv",
+            layout.CLAIMS_TABLE(),
             category="Claims",
             caption="../report/claims.rst",
         ),
@@ -33,19 +54,19 @@ rule claims_table:
 # Runs after every table of the study, then reads each benchmark: file present under results/benchmarks.
 rule run_statistics:
     input:
-        [f for f in stage_outputs() if f.endswith(".csv")],
+        [f for f in STAGE_OUTPUTS if f.endswith(".csv")],
     output:
         table=report(
-            "results/tables/run_statistics.csv",
+            layout.RUN_STATISTICS_TABLE(),
             category="Run statistics",
             caption="../report/run_statistics_table.rst",
         ),
         png=report(
-            "results/figures/run_statistics.png",
+            layout.RUN_STATISTICS_FIGURE.file("png"),
             category="Run statistics",
             caption="../report/run_statistics_figure.rst",
         ),
-        pdf="results/figures/run_statistics.pdf",
+        pdf=layout.RUN_STATISTICS_FIGURE.file("pdf"),
     log:
         "results/logs/run_statistics.log",
     conda:
@@ -55,6 +76,6 @@ rule run_statistics:
         mem_mb=2000,
     params:
         run=RUN_DESCRIPTION,
-        benchmark_dir="results/benchmarks",
+        benchmark_dir=layout.BENCHMARKS,
     script:
         "../workflow_scripts/run_statistics.py"

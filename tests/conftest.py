@@ -1,37 +1,42 @@
-import copy
+import dataclasses
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
-from rltickets.scratch import BIN, REPO, copy_workflow, snakemake_env
+from rltickets.infra.config import load_config
+from rltickets.infra.scratch import BIN, REPO, copy_workflow, snakemake_env
+from rltickets.infra.settings import PpoBudget, TaskSettings
 
-__all__ = ["BIN", "REPO", "copy_workflow", "snakemake", "scheduled_outputs", "load_config"]
+__all__ = ["BIN", "REPO", "copy_workflow", "snakemake", "scheduled_outputs", "load_config", "ci_task_settings"]
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
 
 
-def load_config(name: str = "config.yaml") -> dict:
-    return yaml.safe_load((REPO / name).read_text())
+# load_config(*overlays): config.yaml with the given presets (configs/ci.yaml, ...) merged over it, as
+# `snakemake --configfile <preset>` does; a fresh dict on every call.
+
+
+def ci_task_settings(task: str) -> TaskSettings:
+    """The ci preset's settings of one task, as a job gets them."""
+    return TaskSettings.from_dict(load_config("configs/ci.yaml")["task_settings"][task])
 
 
 @pytest.fixture
 def default_config() -> dict:
-    return copy.deepcopy(load_config())
+    return load_config()
 
 
 @pytest.fixture
-def tiny_settings() -> dict:
+def tiny_settings() -> TaskSettings:
     """CartPole settings with budgets small enough for unit tests (seconds), same code paths as the pipeline."""
-    settings = copy.deepcopy(load_config("configs/ci.yaml")["task_settings"]["CartPole-v1"])
-    settings["rl"] = {"total_timesteps": 512, "eval_every_steps": 256, "eval_episodes": 2}
-    return settings
+    settings = ci_task_settings("CartPole-v1")
+    return dataclasses.replace(settings, rl=PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2))
 
 
-# ---- Running the workflow as a user would (shared by every workflow test; rltickets.scratch) ----
+# ---- Running the workflow as a user would (shared by every workflow test; rltickets.infra.scratch) ----
 def snakemake(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, env=snakemake_env(), capture_output=True, text=True)
     if check and proc.returncode != 0:

@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rltickets import artifacts, worker
-from rltickets.analysis import critical_sparsity, imp_table, run_statistics
-from rltickets.artifacts import ArtifactError
-from rltickets.config import canonical
-from rltickets.workflow import job_usage, usage_path
+from rltickets.imp.tables import critical_sparsity, imp_table
+from rltickets.infra import artifacts, worker
+from rltickets.infra.artifacts import ArtifactError
+from rltickets.infra.config import canonical
+from rltickets.infra.jobs import job_usage, usage_path
+from rltickets.summary.run_statistics import run_statistics
 
 
 def write_level(root, paradigm, seed, level, best, task="Acrobot-v1"):
@@ -94,7 +95,7 @@ def write_baseline(root, condition, paradigm, seed, level, best, task="Acrobot-v
 
 @pytest.fixture
 def conditions(tmp_path, acrobot_table):
-    from rltickets.analysis import conditions_table
+    from rltickets.baselines.tables import conditions_table
 
     # RL tickets: dense -100 (normalised 1), level 2 -200 (0.75), level 4 -400 (0.25); random -500.
     # mask_permuted sits 3/4 of the way from random_reinit to the ticket at level 2, and equals the ticket at 4.
@@ -118,7 +119,7 @@ def test_conditions_table_normalises_baselines_like_their_ticket(conditions):
 
 
 def test_mask_share_per_level_and_spread(conditions):
-    from rltickets.analysis import mask_share, mask_share_per_seed
+    from rltickets.baselines.tables import mask_share, mask_share_per_seed
 
     per_seed = mask_share_per_seed(conditions, min_gap=0.1).set_index(["paradigm", "seed"]).loc["rl"]
     # level 2: (0.5625 - 0) / (0.75 - 0) = 0.75; level 4: (0.25 - 0.05) / (0.25 - 0.05) = 1 -> mean 0.875
@@ -136,7 +137,7 @@ def test_mask_share_per_level_and_spread(conditions):
 
 
 def test_mask_share_is_undefined_when_the_ticket_never_beats_random_reinit(conditions):
-    from rltickets.analysis import mask_share
+    from rltickets.baselines.tables import mask_share
 
     summary = mask_share(conditions, min_gap=0.9).set_index(["task", "paradigm"]).loc[("Acrobot-v1", "rl")]
     assert summary["n_seeds"] == 0 and np.isnan(summary["mask_share_mean"])
@@ -190,6 +191,6 @@ def test_usage_record_of_a_cold_job(tmp_path, monkeypatch):
     assert 0 <= time.time() - started < 3600  # this test process started within the hour
     work_start = time.time()
     sum(i * i for i in range(200_000))  # some CPU time to record
-    usage = job_usage(started, work_start)
+    usage = job_usage(started, work_start, warm=worker.IN_WORKER)
     assert usage["warm"] is False and usage["cpu_s"] > 0 and usage["max_rss_mb"] > 10
     assert usage["startup_s"] > 0 and usage["work_s"] >= 0

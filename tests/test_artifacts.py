@@ -6,8 +6,8 @@ import os
 import pytest
 import torch
 
-from rltickets import artifacts
-from rltickets.artifacts import ArtifactError
+from rltickets.infra import artifacts, tensors
+from rltickets.infra.artifacts import ArtifactError
 
 
 class Payload:
@@ -39,10 +39,10 @@ def test_atomic_write_leaves_no_partial_file(tmp_path):
 
 def test_truncated_pt_names_file_and_rule(tmp_path):
     path = level_path(tmp_path, "weights.pt")
-    artifacts.save_tensors(path, {"w": torch.ones(50, 50)})
+    tensors.save_tensors(path, {"w": torch.ones(50, 50)})
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(ArtifactError, match=r"level1/weights\.pt: cannot be read.*rule 'imp_level'"):
-        artifacts.load_tensors(path)
+        tensors.load_tensors(path)
 
 
 def test_pickled_object_is_refused(tmp_path):
@@ -50,18 +50,18 @@ def test_pickled_object_is_refused(tmp_path):
     path.parent.mkdir(parents=True)
     torch.save({"w": torch.ones(2), "evil": Payload()}, path)
     with pytest.raises(ArtifactError, match="refused"):
-        artifacts.load_tensors(path)
+        tensors.load_tensors(path)
 
 
 def test_mask_shape_and_binary_checks(tmp_path):
     path = level_path(tmp_path, "mask.pt")
     reference = {"layer.weight": torch.zeros(3, 4)}
-    artifacts.save_tensors(path, {"layer.weight": torch.ones(4, 3, dtype=torch.bool)})
+    tensors.save_tensors(path, {"layer.weight": torch.ones(4, 3, dtype=torch.bool)})
     with pytest.raises(ArtifactError, match=r"shape \(4, 3\), the weight has \(3, 4\)"):
-        artifacts.load_masks(path, reference)
-    artifacts.save_tensors(path, {"layer.weight": torch.full((3, 4), 0.5)})
+        tensors.load_masks(path, reference)
+    tensors.save_tensors(path, {"layer.weight": torch.full((3, 4), 0.5)})
     with pytest.raises(ArtifactError, match="not binary"):
-        artifacts.load_masks(path, reference)
+        tensors.load_masks(path, reference)
 
 
 def test_metrics_missing_key_and_missing_file(tmp_path):

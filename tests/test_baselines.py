@@ -1,20 +1,24 @@
 """The three disentangling baselines: what each keeps of the ticket, what it destroys, and reproducibility."""
 
+import dataclasses
+
 import pytest
 import torch
 
-from rltickets.baselines import (
+from rltickets.baselines.run import run_baseline
+from rltickets.baselines.transforms import (
     CONDITIONS,
     baseline_start,
     condition_generator,
     mask_permuted,
     permuted_permuted,
     random_reinit,
-    run_baseline,
 )
-from rltickets.masking import dense_masks
-from rltickets.pruning import prune_global_magnitude
-from rltickets.training import initial_parameters
+from rltickets.core.masking import dense_masks
+from rltickets.core.ppo import initial_parameters
+from rltickets.core.pruning import prune_global_magnitude
+from rltickets.imp.level import LevelId
+from rltickets.infra.settings import ImpSettings, PpoBudget
 
 
 @pytest.fixture(scope="module")
@@ -33,9 +37,9 @@ def ticket(tiny_settings_module):
 
 @pytest.fixture(scope="module")
 def tiny_settings_module():
-    from conftest import load_config
+    from conftest import ci_task_settings
 
-    return load_config("configs/ci.yaml")["task_settings"]["CartPole-v1"]
+    return ci_task_settings("CartPole-v1")
 
 
 def kept_values(weights, mask):
@@ -99,14 +103,13 @@ def test_unknown_condition_is_refused():
 
 
 def test_run_baseline_trains_under_its_own_mask(ticket, tiny_settings_module):
-    import copy
-
     theta0, masks, _ = ticket
-    settings = copy.deepcopy(tiny_settings_module)
-    settings["rl"] = {"total_timesteps": 512, "eval_every_steps": 256, "eval_episodes": 2}
-    imp_settings = {"prune_critic": False, "prune_fraction": 0.2, "rewind": "init"}
+    settings = dataclasses.replace(
+        tiny_settings_module, rl=PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2)
+    )
+    imp_settings = ImpSettings(prune_critic=False, prune_fraction=0.2, rewind="init")
     new_masks, weights, metrics = run_baseline(
-        "permuted_permuted", "rl", "CartPole-v1", settings, imp_settings, 0, 3, theta0, masks
+        "permuted_permuted", LevelId("rl", "CartPole-v1", 0, 3), settings, imp_settings, theta0, masks
     )
     for name, mask in new_masks.items():
         assert torch.all(weights[name][~mask] == 0)  # pruned stays pruned through training

@@ -1,4 +1,4 @@
-"""claims.csv: each claim of PROTOCOL §3 measured from synthetic tidy tables whose answer is known."""
+"""claims.csv: each claim of docs/protocol.md §3 measured from synthetic tidy tables whose answer is known."""
 
 import re
 from pathlib import Path
@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rltickets.claims import (
+from rltickets.infra.config import describe_run
+from rltickets.summary.claims import (
     COLUMNS,
     INCONCLUSIVE,
     NOT_REPRODUCED,
@@ -18,7 +19,6 @@ from rltickets.claims import (
     mask_share_claims,
     verdict,
 )
-from rltickets.config import describe_run
 
 TOLERANCES = {"performance": 0.05, "length": 0.1}
 

@@ -5,8 +5,8 @@ import copy
 import pytest
 from conftest import load_config
 
-from rltickets.config import ConfigError, check_config, load_schema
-from rltickets.tasks import known_task_ids
+from rltickets.core.tasks import known_task_ids
+from rltickets.infra.config import ConfigError, check_config, load_schema
 
 
 @pytest.mark.parametrize("name", ["config.yaml", "configs/ci.yaml", "configs/paper.yaml"])

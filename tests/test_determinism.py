@@ -2,11 +2,13 @@
 
 import torch
 
-from rltickets.training import initial_parameters, train_ppo
+from rltickets.core.ppo import initial_parameters, train_ppo
+from rltickets.infra.settings import PpoBudget
 
 
 def test_same_seed_gives_identical_metrics_and_weights(tiny_settings):
-    runs = [train_ppo("CartPole-v1", tiny_settings, 7, 512, 256, 2) for _ in range(2)]
+    budget = PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2)
+    runs = [train_ppo("CartPole-v1", tiny_settings, 7, budget) for _ in range(2)]
     (m1, r1), (m2, r2) = runs
     assert r1["history"] == r2["history"]
     for key, value in m1.policy.state_dict().items():

@@ -10,22 +10,11 @@ import torch
 from conftest import load_config
 from stable_baselines3.common.callbacks import BaseCallback
 
-from rltickets.dqn import EpisodeProtocol, make_dqn, q_network_weights, train_dqn
-from rltickets.earlybird import (
-    draw_mask,
-    eb_point_found,
-    exploitation_start,
-    flatten_mask,
-    mask_similarity,
-    mask_stability_table,
-    run_dense,
-    run_eb_exploit,
-    run_pruned,
-    similarity_matrix,
-    stabilisation_episode,
-    unpack_checkpoint,
-    verdict_table,
-)
+from rltickets.earlybird.dqn import DqnAgent, EpisodeProtocol, make_dqn, q_network_weights, train_dqn
+from rltickets.earlybird.masks import flatten_mask, mask_similarity, similarity_matrix, unpack_checkpoint
+from rltickets.earlybird.runs import PrunedRun, draw_mask, eb_point_found, run_dense, run_eb_exploit, run_pruned
+from rltickets.earlybird.tables import exploitation_start, mask_stability_table, stabilisation_episode, verdict_table
+from rltickets.infra.settings import DqnProtocol, DqnTask, DqnVariant, ExploitSettings
 
 # Appendices A and B of the thesis, transcribed (the config must say exactly this).
 APPENDIX = {
@@ -52,11 +41,16 @@ APPENDIX = {
         acceptable_return=-100,
     ),
 }
-DQN_VARIANT = {"loss": "mse", "max_grad_norm": None, "uniform_warmup": False}
+DQN_VARIANT = DqnVariant(loss="mse", max_grad_norm=None, uniform_warmup=False)
 
 
 def thesis_settings(task):
     return copy.deepcopy(load_config()["earlybird"]["task_settings"][task])
+
+
+def agent(task: str, settings: dict, seed: int) -> DqnAgent:
+    """The thesis' agent of `task` with the (possibly edited) settings mapping `settings`."""
+    return DqnAgent(task, DqnTask.from_dict(settings), DQN_VARIANT, seed)
 
 
 @pytest.mark.parametrize("config_file", ["config.yaml", "configs/paper.yaml"])
@@ -77,12 +71,12 @@ def test_paper_config_has_the_thesis_scale():
 
 
 def test_network_is_appendix_a():
-    model = make_dqn("CartPole-v0", thesis_settings("CartPole-v0"), DQN_VARIANT, seed=0)
+    model = make_dqn(agent("CartPole-v0", thesis_settings("CartPole-v0"), seed=0))
     shapes = [tuple(w.shape) for w in q_network_weights(model).values()]
     assert shapes == [(128, 4), (128, 128), (2, 128)]
     assert isinstance(model.policy.optimizer, torch.optim.Adam)
     assert model.policy.optimizer.param_groups[0]["lr"] == 0.0025
-    model = make_dqn("Acrobot-v1", thesis_settings("Acrobot-v1"), DQN_VARIANT, seed=0)
+    model = make_dqn(agent("Acrobot-v1", thesis_settings("Acrobot-v1"), seed=0))
     assert [tuple(w.shape) for w in q_network_weights(model).values()] == [(128, 6), (3, 128)]
 
 
@@ -114,7 +108,7 @@ class ScheduleProbe(BaseCallback):
 
 def run_probe(task, episodes):
     settings = thesis_settings(task)
-    model = make_dqn(task, settings, DQN_VARIANT, seed=3)
+    model = make_dqn(agent(task, settings, seed=3))
     probe = ScheduleProbe()
     protocol = EpisodeProtocol(episodes, settings["acceptable_return"], 10, early_stopping=False)
     model.learn(total_timesteps=10**9, callback=[probe, protocol])
@@ -154,7 +148,7 @@ def test_acrobot_schedule_matches_appendix_b_step_by_step():
 
 def test_per_step_epsilon_floors_at_the_minimum():
     settings = thesis_settings("Acrobot-v1")
-    model = make_dqn("Acrobot-v1", settings, DQN_VARIANT, seed=0)
+    model = make_dqn(agent("Acrobot-v1", settings, seed=0))
     model.exploration_rate = 0.0100001
     model._episode_ended = False
     model._on_step()
@@ -225,14 +219,17 @@ def test_eb_detectors():
         eb_point_found([base, base], "other", 0.1, 4)
 
 
-def tiny_protocol(**overrides):
-    return {"max_episodes": 4, "early_stopping_window": 10, "test_episodes": 2, "mask_every": 2, **overrides}
+def tiny_protocol(**overrides) -> DqnProtocol:
+    return DqnProtocol.from_dict(
+        {"max_episodes": 4, "early_stopping_window": 10, "test_episodes": 2, "mask_every": 2, **overrides}
+    )
 
 
 def test_dense_run_keeps_checkpoints_masks_and_reference():
     settings = thesis_settings("CartPole-v0")
     settings["learning_starts"] = 20
-    result = run_dense("CartPole-v0", settings, DQN_VARIANT, 1, tiny_protocol(), [0.2, 0.8], [1, 3])
+    protocol = tiny_protocol(prune_fractions=[0.2, 0.8], prune_episodes=[1, 3])
+    result = run_dense(agent("CartPole-v0", settings, 1), protocol)
     assert sorted(result["checkpoints"]) == ["episode1", "episode3", "es"]
     masks = result["masks"]
     assert list(masks["episodes"]) == [2, 4] and masks["masks_P0.8"].shape == (2, 4 * 128 + 128 * 128 + 128 * 2)
@@ -242,7 +239,7 @@ def test_dense_run_keeps_checkpoints_masks_and_reference():
     assert log["checkpoint_epsilons"]["episode1"] == pytest.approx(0.95)
     assert log["checkpoint_epsilons"]["es"] == pytest.approx(0.95**4)
     # same seed, same run
-    again = run_dense("CartPole-v0", settings, DQN_VARIANT, 1, tiny_protocol(), [0.2, 0.8], [1, 3])
+    again = run_dense(agent("CartPole-v0", settings, 1), protocol)
     for key, tensor in result["checkpoints"]["episode3"].items():
         assert torch.equal(tensor, again["checkpoints"]["episode3"][key])
 
@@ -251,12 +248,17 @@ def test_dense_run_keeps_checkpoints_masks_and_reference():
 def test_pruned_run_keeps_pruned_weights_zero_and_starts_where_it_should(mode):
     settings = thesis_settings("CartPole-v0")
     settings["learning_starts"] = 20
-    dense = run_dense("CartPole-v0", settings, DQN_VARIANT, 2, tiny_protocol(), [0.5], [3])
+    dense = run_dense(agent("CartPole-v0", settings, 2), tiny_protocol(prune_fractions=[0.5], prune_episodes=[3]))
     checkpoint = dense["checkpoints"]["episode3"]
     mask, metrics = run_pruned(
-        "CartPole-v0", settings, DQN_VARIANT, 2, tiny_protocol(), mode, 0.5, dense["theta0"], checkpoint,
-        dense["checkpoints"]["es"], dense["log"]["checkpoint_epsilons"]["episode3"], "continue",
-    )  # fmt: skip
+        agent("CartPole-v0", settings, 2),
+        tiny_protocol(),
+        PrunedRun(mode, 0.5, finetune_epsilon="continue"),
+        theta0=dense["theta0"],
+        pruned_from=checkpoint,
+        epsilon_at_prune=dense["log"]["checkpoint_epsilons"]["episode3"],
+        winning_source=dense["checkpoints"]["es"],
+    )
     assert metrics["fraction_remaining"] == pytest.approx(0.5, abs=1e-3)
     assert 0.0 < metrics["similarity_to_winning_ticket"] <= 1.0
     expected_eps = 0.95**3 if mode == "finetune" else 1.0
@@ -267,10 +269,14 @@ def test_pruned_run_keeps_pruned_weights_zero_and_starts_where_it_should(mode):
 def test_masked_training_keeps_online_and_target_pruned_weights_at_zero():
     settings = thesis_settings("CartPole-v0")
     settings["learning_starts"] = 10
-    model = make_dqn("CartPole-v0", settings, DQN_VARIANT, seed=0)
+    model = make_dqn(agent("CartPole-v0", settings, seed=0))
     mask = draw_mask(q_network_weights(model), 0.7)
     model, protocol, _ = train_dqn(
-        "CartPole-v0", settings, DQN_VARIANT, 0, 5, False, 10, parameters=model.policy.state_dict(), masks=mask
+        agent("CartPole-v0", settings, 0),
+        tiny_protocol(max_episodes=5, early_stopping_window=10),
+        False,
+        parameters=model.policy.state_dict(),
+        masks=mask,
     )
     assert model._n_updates > 5
     state = model.policy.state_dict()
@@ -350,10 +356,10 @@ def test_eb_exploit_searches_after_epsilon_min_then_prunes_and_finetunes(detecto
     settings = thesis_settings("CartPole-v0")
     settings["learning_starts"] = 20
     settings["epsilon"]["decay"] = 0.3  # ε reaches its minimum after 4 episodes
-    exploit = {"mask_every": 1, "threshold": 0.9, "detector": detector, "window": 2, "restart_from": restart_from}
-    theta0 = make_dqn("CartPole-v0", settings, DQN_VARIANT, seed=4).policy.state_dict()
+    exploit = ExploitSettings(mask_every=1, threshold=0.9, detector=detector, window=2, restart_from=restart_from)
+    theta0 = make_dqn(agent("CartPole-v0", settings, seed=4)).policy.state_dict()
     mask, metrics = run_eb_exploit(
-        "CartPole-v0", settings, DQN_VARIANT, 4, tiny_protocol(max_episodes=9), 0.5, theta0, exploit
+        agent("CartPole-v0", settings, 4), tiny_protocol(max_episodes=9), 0.5, theta0, exploit
     )
     assert metrics["epsilon_min_episode"] == 4  # 0.3^4 < 0.01: the search starts at episode 4
     needed = 1 if detector == "consecutive" else 2
@@ -366,11 +372,12 @@ def test_eb_exploit_searches_after_epsilon_min_then_prunes_and_finetunes(detecto
 def test_eb_exploit_reports_no_point_when_the_threshold_is_never_met():
     settings = thesis_settings("CartPole-v0")
     settings["epsilon"]["decay"] = 0.3
-    exploit = {"mask_every": 1, "threshold": 1e-9, "detector": "consecutive", "window": 4, "restart_from": "current"}
-    theta0 = make_dqn("CartPole-v0", settings, DQN_VARIANT, seed=5).policy.state_dict()
+    exploit = ExploitSettings(mask_every=1, threshold=1e-9, detector="consecutive", window=4, restart_from="current")
+    theta0 = make_dqn(agent("CartPole-v0", settings, seed=5)).policy.state_dict()
     settings["learning_starts"] = 10
-    mask, metrics = run_eb_exploit("CartPole-v0", settings, DQN_VARIANT, 5, tiny_protocol(max_episodes=7), 0.5,
-                                   theta0, exploit)  # fmt: skip
+    mask, metrics = run_eb_exploit(
+        agent("CartPole-v0", settings, 5), tiny_protocol(max_episodes=7), 0.5, theta0, exploit
+    )
     assert mask is None and not metrics["found"] and metrics["search_episodes"] == 7
     assert metrics["finetune_episodes"] == 0
 

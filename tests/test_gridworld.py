@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from rltickets.envs import CHANNELS, PATROL_GRID_ID, PatrolGridEnv, border_cells, patrol_route
-from rltickets.envs.patrol_grid import MOVES
-from rltickets.tasks import PATROL_GRID_CHANNELS, PATROL_GRID_SIZE, get_task
+from rltickets.core.envs import CHANNELS, PATROL_GRID_ID, PatrolGridEnv, border_cells, patrol_route
+from rltickets.core.envs.patrol_grid import MOVES
+from rltickets.core.tasks import PATROL_GRID_CHANNELS, PATROL_GRID_SIZE, get_task
 
 
 def test_passes_gymnasium_env_checker():
@@ -138,7 +138,7 @@ def test_task_is_solvable_by_a_planner():
 def test_training_code_can_make_the_env():
     from stable_baselines3.common.env_util import make_vec_env
 
-    import rltickets.training  # noqa: F401 - registers the env
+    import rltickets.core.ppo  # noqa: F401 - registers the env
 
     env = make_vec_env(PATROL_GRID_ID, n_envs=2, seed=0)
     assert env.reset().shape == (2, len(CHANNELS), PATROL_GRID_SIZE, PATROL_GRID_SIZE)

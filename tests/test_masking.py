@@ -4,9 +4,9 @@ optimizer step, their gradients are 0 before clipping, and the DQN target networ
 import torch
 from stable_baselines3 import DQN
 
-from rltickets.masking import dense_masks, mask_sb3_model, prunable_weight_names
-from rltickets.pruning import prune_global_magnitude
-from rltickets.training import make_ppo
+from rltickets.core.masking import dense_masks, mask_sb3_model, prunable_weight_names
+from rltickets.core.ppo import make_ppo
+from rltickets.core.pruning import prune_global_magnitude
 
 
 def half_masks(policy, include_critic=False):

@@ -1,15 +1,17 @@
 """Global magnitude pruning: exact counts, global (not per-layer) ranking, biases and critic untouched,
 and the rewind to θ0."""
 
+import dataclasses
 import math
 
 import pytest
 import torch
 
-from rltickets.imp import masks_for_level
-from rltickets.masking import dense_masks
-from rltickets.pruning import count_to_prune, fraction_remaining, input_unit_survival, prune_global_magnitude
-from rltickets.training import initial_parameters, make_ppo, train_ppo
+from rltickets.core.masking import dense_masks
+from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
+from rltickets.core.pruning import count_to_prune, fraction_remaining, input_unit_survival, prune_global_magnitude
+from rltickets.imp.level import masks_for_level
+from rltickets.infra.settings import PpoBudget
 
 
 def test_each_level_prunes_exactly_20_percent_of_the_remaining_globally(tiny_settings):
@@ -59,8 +61,9 @@ def test_rewind_restores_theta0_exactly_on_surviving_weights(tiny_settings):
     trained = {k: v + torch.randn_like(v) for k, v in theta0.items()}
     masks = masks_for_level(1, dense_masks(policy), dense_masks(policy), trained, 0.2)
     # Learning rate 0: the real training path, but the weights must come out exactly as rewound.
-    frozen = {**tiny_settings, "ppo": {"learning_rate": 0.0}}
-    model, _ = train_ppo("CartPole-v1", frozen, 3, 256, 256, 1, theta0=theta0, masks=masks)
+    frozen = dataclasses.replace(tiny_settings, ppo={"learning_rate": 0.0})
+    budget = PpoBudget(total_timesteps=256, eval_every_steps=256, eval_episodes=1)
+    model, _ = train_ppo("CartPole-v1", frozen, 3, budget, theta0=theta0, masks=masks)
     state = model.policy.state_dict()
     for name, value in theta0.items():
         if name in masks:

@@ -5,7 +5,7 @@
 2. corrupt or missing artefacts fail with an error naming the file, the problem and the rule that makes it;
 3. bad configs fail through the real `snakemake` CLI before any job starts, naming the key and allowed values;
 4. the same config and seed give identical tables and tensors with --cores 1 and --cores 2, and with every job in
-   its own process (RLTICKETS_WARM_WORKER=0) and in warm workers (rltickets.worker);
+   its own process (RLTICKETS_WARM_WORKER=0) and in warm workers (rltickets.infra.worker);
 5. `.pt` files holding pickled objects are refused;
 6. a second `snakemake` on a directory in use is refused by the lock and damages nothing.
 
@@ -36,11 +36,11 @@ import torch
 import yaml
 from conftest import BIN, copy_workflow, load_config, snakemake
 
-from rltickets import artifacts
-from rltickets.analysis import LEVEL_KEYS, imp_table
-from rltickets.artifacts import ArtifactError
-from rltickets.bc import check_dataset
-from rltickets.config import ConfigError, check_config
+from rltickets.bc.dataset import check_dataset
+from rltickets.imp.tables import LEVEL_KEYS, imp_table
+from rltickets.infra import artifacts, tensors
+from rltickets.infra.artifacts import ArtifactError
+from rltickets.infra.config import ConfigError, check_config
 
 TASK = "CartPole-v1"
 CONFIG_FILE = "reduced.yaml"
@@ -206,15 +206,15 @@ def assert_results_intact(root: Path, reference: Path) -> None:
     for name in sorted(files):
         path, ref = root / name, reference / name
         if name.endswith(".pt"):
-            tensors, expected = artifacts.load_tensors(path), artifacts.load_tensors(ref)
-            assert tensors.keys() == expected.keys() and all(torch.equal(tensors[k], expected[k]) for k in tensors)
+            loaded, expected = tensors.load_tensors(path), tensors.load_tensors(ref)
+            assert loaded.keys() == expected.keys() and all(torch.equal(loaded[k], expected[k]) for k in loaded)
         elif name.endswith(".json"):
             artifacts.load_json(path)
         elif name.endswith(".npz"):
             arrays, expected = artifacts.load_npz(path), artifacts.load_npz(ref)
             assert all(np.array_equal(arrays[k], expected[k]) for k in expected)
         elif name.endswith(".zip"):
-            policy, expected = artifacts.load_sb3_policy_weights(path), artifacts.load_sb3_policy_weights(ref)
+            policy, expected = tensors.load_sb3_policy_weights(path), tensors.load_sb3_policy_weights(ref)
             assert all(torch.equal(policy[k], expected[k]) for k in expected)
         elif name.endswith(".csv"):
             pd.testing.assert_frame_equal(
@@ -325,8 +325,11 @@ def test_killed_runs_resume_and_lose_nothing(reference_run, tmp_path):
 
 
 def warm_jobs(root: Path) -> set[bool]:
-    """Whether the jobs of a run ran in a warm worker, from their usage records (rltickets.workflow)."""
-    return {json.loads(p.read_text())["warm"] for p in (root / "results/benchmarks").rglob("*.usage.json")}
+    """Whether the training jobs of a run ran in a warm worker, from their usage records (rltickets.infra.jobs).
+    Table and figure jobs (start_analysis_job) always run in their own process, warm workers or not."""
+    analysis = {p.stem for p in (root / "workflow_scripts").glob("*.py") if "start_analysis_job(" in p.read_text()}
+    records = [json.loads(p.read_text()) for p in (root / "results/benchmarks").rglob("*.usage.json")]
+    return {record["warm"] for record in records if record["rule"] not in analysis}
 
 
 # ---- 4 and 6. Determinism across --cores and warm workers, and the lock against a concurrent snakemake ----
@@ -357,12 +360,12 @@ THETA0 = {"mlp_extractor.policy_net.0.weight": torch.randn(64, 4), "action_net.w
 
 
 def truncated_pt(path: Path) -> None:
-    artifacts.save_tensors(path, {k: v.clone() for k, v in THETA0.items()})
+    tensors.save_tensors(path, {k: v.clone() for k, v in THETA0.items()})
     path.write_bytes(path.read_bytes()[:300])
 
 
 def save_masks(path: Path, masks: dict) -> None:
-    artifacts.save_tensors(path, masks)
+    tensors.save_tensors(path, masks)
 
 
 def metrics_without(path: Path, key: str) -> None:
@@ -390,42 +393,42 @@ CORRUPTIONS = {
     "truncated weights.pt": (
         "results/imp/rl/CartPole-v1/seed0/level1/weights.pt",
         truncated_pt,
-        artifacts.load_tensors,
+        tensors.load_tensors,
         "cannot be read as a torch file",
         "imp_level",
     ),
     "empty theta0": (
         "results/init/CartPole-v1/seed0.pt",
         lambda p: p.parent.mkdir(parents=True) or p.write_bytes(b""),
-        artifacts.load_tensors,
+        tensors.load_tensors,
         "cannot be read as a torch file",
         "initial_parameters",
     ),
     "pt holding a plain tensor": (
         "results/init/CartPole-v1/seed0.pt",
-        lambda p: artifacts.save_tensors(p, torch.ones(3)),
-        artifacts.load_tensors,
+        lambda p: tensors.save_tensors(p, torch.ones(3)),
+        tensors.load_tensors,
         "expected a dict of tensors",
         "initial_parameters",
     ),
     "mask of wrong shape": (
         "results/imp/rl/CartPole-v1/seed0/level1/mask.pt",
         lambda p: save_masks(p, {"action_net.weight": torch.ones(64, 2, dtype=torch.bool)}),
-        lambda p: artifacts.load_masks(p, reference=THETA0),
+        lambda p: tensors.load_masks(p, reference=THETA0),
         "mask 'action_net.weight' has shape (64, 2), the weight has (2, 64)",
         "imp_level",
     ),
     "mask not binary": (
         "results/imp/bc/CartPole-v1/seed0/level2/mask.pt",
         lambda p: save_masks(p, {"action_net.weight": torch.full((2, 64), 0.5)}),
-        lambda p: artifacts.load_masks(p, reference=THETA0),
+        lambda p: tensors.load_masks(p, reference=THETA0),
         "mask 'action_net.weight' is not binary",
         "imp_level",
     ),
     "mask for a weight the network lacks": (
         "results/imp/rl/CartPole-v1/seed0/level1/mask.pt",
         lambda p: save_masks(p, {"value_net.weight": torch.ones(1, 64, dtype=torch.bool)}),
-        lambda p: artifacts.load_masks(p, reference=THETA0),
+        lambda p: tensors.load_masks(p, reference=THETA0),
         "mask 'value_net.weight' names no weight of the network",
         "imp_level",
     ),
@@ -484,7 +487,7 @@ CORRUPTIONS = {
     "expert model.zip cut off": (
         "results/experts/CartPole-v1/seed0/model.zip",
         lambda p: p.parent.mkdir(parents=True) or p.write_bytes(b"PK\x03\x04" + bytes(100)),
-        artifacts.load_sb3_policy_weights,
+        tensors.load_sb3_policy_weights,
         "cannot be read as an SB3 model zip",
         "train_expert",
     ),
@@ -530,7 +533,7 @@ def test_pickled_objects_are_refused(tmp_path):
     weights.parent.mkdir(parents=True)
     torch.save({"w": torch.ones(2), "payload": Payload()}, weights)
     with pytest.raises(ArtifactError, match=r"level1/weights\.pt: refused.*weights_only=True.*rule 'imp_level'"):
-        artifacts.load_tensors(weights)
+        tensors.load_tensors(weights)
     # The same inside an SB3 model zip: its policy.pth is read with weights_only=True too.
     model = tmp_path / "results/experts/CartPole-v1/seed0/model.zip"
     model.parent.mkdir(parents=True)
@@ -542,7 +545,7 @@ def test_pickled_objects_are_refused(tmp_path):
         ArtifactError,
         match=r"model\.zip: refused: it holds a pickled object of type test_reliability.Payload.*rule 'train_expert'",
     ):
-        artifacts.load_sb3_policy_weights(model)
+        tensors.load_sb3_policy_weights(model)
 
 
 def test_stale_temp_file_of_a_killed_write_is_cleared(tmp_path):
@@ -572,9 +575,9 @@ def test_corrupt_artefacts_fail_jobs_with_clear_errors(reference_run, tmp_path):
     ), (table.stdout + table.stderr)[-4000:]
     # Then two level jobs: a mask of the wrong shape, a BC dataset with fewer actions than observations.
     mask = root / f"results/imp/rl/{TASK}/seed0/level1/mask.pt"
-    masks = artifacts.load_tensors(mask)
+    masks = tensors.load_tensors(mask)
     masks["action_net.weight"] = masks["action_net.weight"].T.contiguous()
-    artifacts.save_tensors(mask, masks)
+    tensors.save_tensors(mask, masks)
     dataset = root / f"results/bc_data/{TASK}/seed0.npz"
     data = artifacts.load_npz(dataset)
     artifacts.save_npz(dataset, **{**data, "actions": data["actions"][:-7]})

@@ -1,5 +1,5 @@
 """The Snakemake report of the ci run, opened in a real browser: Debian's headless Chromium, driven by Selenium
-through Debian's chromedriver (scripts/install_chromium.sh installs both if missing).
+through Debian's chromedriver (tools/install_chromium.sh installs both if missing).
 
 How the report works (Snakemake 9.27, snakemake/report/html_reporter/): report.html is a single-page React app.
 Every result is embedded as data: `var results` maps each path to its mime type, caption and a base64 `data_uri`;
@@ -36,7 +36,7 @@ from conftest import REPO, snakemake
 
 pytestmark = pytest.mark.workflow
 
-INSTALL = REPO / "scripts" / "install_chromium.sh"
+INSTALL = REPO / "tools" / "install_chromium.sh"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = Path("/tmp/report_screenshots")
@@ -93,7 +93,7 @@ Promise.all(imgs.map(function (img) {
 
 @pytest.fixture(scope="session")
 def chromium() -> None:
-    """Debian's chromium and chromedriver, installed by scripts/install_chromium.sh if missing."""
+    """Debian's chromium and chromedriver, installed by tools/install_chromium.sh if missing."""
     start = time.monotonic()
     proc = subprocess.run(["bash", str(INSTALL)], capture_output=True, text=True, timeout=900)
     if proc.returncode == 3 and not os.environ.get("CI"):

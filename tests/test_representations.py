@@ -9,20 +9,19 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-from rltickets.artifacts import producing_rule
-from rltickets.envs import CHANNELS, PATROL_GRID_ID, patrol_route
-from rltickets.masking import dense_masks, prunable_weight_names
-from rltickets.representations import (
+from rltickets.core.envs import CHANNELS, PATROL_GRID_ID, patrol_route
+from rltickets.core.masking import dense_masks, prunable_weight_names
+from rltickets.infra.layout import producing_rule
+from rltickets.representations.masked_input import keep_inputs_wrapper, kept_input_indices
+from rltickets.representations.rescaling import rescale_initial_parameters
+from rltickets.representations.tables import (
     consistency_table,
     input_layout,
     input_mask_table,
     jaccard,
-    keep_inputs_wrapper,
-    kept_input_indices,
     mean_pairwise_jaccard,
-    representation_claims,
-    rescale_initial_parameters,
 )
+from rltickets.summary.claims import representation_claims
 
 
 def test_grid_layout_follows_the_flattening_order_of_the_observation():
@@ -217,7 +216,7 @@ def test_error_messages_name_the_producing_rule(path, rule):
 
 
 def test_figures_render_from_synthetic_tables():
-    from rltickets import plots_representations as plots
+    from rltickets.representations import plots
 
     grid = synthetic_grid_table(0.2, 0.9)
     low_d = pd.DataFrame(

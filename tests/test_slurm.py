@@ -1,4 +1,4 @@
-"""The SLURM profile against a real single-node SLURM (scripts/local_slurm.sh brings it up, installing it if needed).
+"""The SLURM profile against a real single-node SLURM (tools/local_slurm.sh brings it up, installing it if needed).
 
 Runs configs/ci.yaml with `seeds: [0]` on top (to stay within a few minutes) through `--profile profiles/slurm` up
 to Fig. 2 (results/figures/fig2_rl_vs_bc.png and what it needs: experts, θ0, BC data, the IMP chains of every task,
@@ -17,7 +17,7 @@ from conftest import REPO, copy_workflow, snakemake
 
 pytestmark = pytest.mark.workflow
 
-BRING_UP = REPO / "scripts" / "local_slurm.sh"
+BRING_UP = REPO / "tools" / "local_slurm.sh"
 TARGET = "results/figures/fig2_rl_vs_bc.png"
 # One seed of the ci preset: ~40 Snakemake jobs. Both seeds double the time (22 min on a heavily loaded 2-core
 # machine) without exercising anything new.

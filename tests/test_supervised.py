@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from rltickets.supervised import (
+from rltickets.infra.settings import SupervisedSettings
+from rltickets.representations.supervised import (
     initial_parameters,
     load_dataset,
     read_idx,
@@ -14,7 +15,7 @@ from rltickets.supervised import (
     write_idx,
 )
 
-SETTINGS = {"network": [32, 32], "epochs": 3, "batch_size": 64, "learning_rate": 0.003}
+SETTINGS = SupervisedSettings(network=(32, 32), epochs=3, batch_size=64, learning_rate=0.003, test_fraction=0.25)
 
 
 def test_idx_round_trip_plain_and_gzipped(tmp_path):
@@ -74,14 +75,14 @@ def test_digits_split_is_fixed_and_images_are_8x8():
 def test_supervised_levels_learn_prune_and_rewind():
     torch.set_num_threads(1)
     data = load_dataset("digits")
-    theta0 = initial_parameters(data, SETTINGS["network"], seed=0)
+    theta0 = initial_parameters(data, SETTINGS.network, seed=0)
     masks0, weights0, metrics0 = run_supervised_level("digits", data, SETTINGS, 0.2, 0, 0, theta0)
     assert metrics0["best_accuracy"] > 0.8  # 10 classes: chance is 0.1
     assert metrics0["fraction_remaining"] == 1.0 and metrics0["input_shape"] == [8, 8]
     assert metrics0["first_layer"] == "0.weight" and len(metrics0["input_unit_survival"]) == 64
-    masks1, weights1, metrics1 = run_supervised_level("digits", data, SETTINGS, 0.2, 0, 1, theta0, masks0, weights0)
+    masks1, weights1, metrics1 = run_supervised_level("digits", data, SETTINGS, 0.2, 0, 1, theta0, (masks0, weights0))
     assert metrics1["fraction_remaining"] == pytest.approx(0.8, abs=0.001)
     for name, mask in masks1.items():
         assert torch.all(weights1[name][~mask] == 0)
-    again = run_supervised_level("digits", data, SETTINGS, 0.2, 0, 1, theta0, masks0, weights0)
+    again = run_supervised_level("digits", data, SETTINGS, 0.2, 0, 1, theta0, (masks0, weights0))
     assert all(torch.equal(weights1[k], again[1][k]) for k in weights1)  # seeded: bit-for-bit repeatable

@@ -1,4 +1,4 @@
-"""Warm workers (rltickets.worker): a job's script runs in a forked child of a server that has imported torch,
+"""Warm workers (rltickets.infra.worker): a job's script runs in a forked child of a server that has imported torch,
 with the job's argv, cwd, environment, stdio and exit status, and nothing survives a killed job or server.
 
 Each test runs real client processes (`python job.py`, as Snakemake's `script:` does) against a real server in a
@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from rltickets import worker
+from rltickets.infra import worker
 
 JOB = """
 import json, os, sys, time
-from rltickets import worker
+from rltickets.infra import worker
 worker.delegate_to_warm_worker()
 {body}
 """
@@ -35,7 +35,7 @@ def warm_dir():
     folder = Path(tempfile.mkdtemp(prefix="rw-"))
     folder.chmod(0o700)
     yield folder
-    subprocess.run([sys.executable, "-m", "rltickets.worker", "stop"], env=_env(folder), capture_output=True)
+    subprocess.run([sys.executable, "-m", "rltickets.infra.worker", "stop"], env=_env(folder), capture_output=True)
 
 
 def _env(folder: Path, **extra: str) -> dict[str, str]:
@@ -102,7 +102,7 @@ def test_job_is_a_child_of_the_server_not_of_the_client(tmp_path, warm_dir):
     out, _ = proc.communicate(timeout=120)
     seen = json.loads(out)
     assert seen["pid"] != proc.pid and seen["ppid"] != proc.pid
-    assert "rltickets.worker" in Path(f"/proc/{seen['ppid']}/cmdline").read_bytes().decode()
+    assert "rltickets.infra.worker" in Path(f"/proc/{seen['ppid']}/cmdline").read_bytes().decode()
 
 
 def test_exception_gives_traceback_and_exit_status_1(tmp_path, warm_dir):
@@ -167,7 +167,7 @@ def test_killed_server_takes_its_jobs_with_it_and_their_clients_fail(tmp_path, w
 
 
 def test_a_job_that_asks_again_is_refused_and_runs_in_its_child(tmp_path, warm_dir):
-    # What would happen if the script's module were a second copy of rltickets.worker (IN_WORKER unset): the
+    # What would happen if the script's module were a second copy of rltickets.infra.worker (IN_WORKER unset): the
     # server must refuse its own child's request instead of forking without end.
     body = """
     worker.IN_WORKER = False
@@ -201,10 +201,10 @@ def test_list_and_stop(tmp_path, warm_dir):
     proc = _run(_script(tmp_path, _report()), _env(warm_dir))
     server = json.loads(proc.stdout)["ppid"]
     listed = subprocess.run(
-        [sys.executable, "-m", "rltickets.worker", "list"], env=_env(warm_dir), capture_output=True, text=True
+        [sys.executable, "-m", "rltickets.infra.worker", "list"], env=_env(warm_dir), capture_output=True, text=True
     )
     assert f"pid {server}" in listed.stdout
-    subprocess.run([sys.executable, "-m", "rltickets.worker", "stop"], env=_env(warm_dir), check=True)
+    subprocess.run([sys.executable, "-m", "rltickets.infra.worker", "stop"], env=_env(warm_dir), check=True)
     assert _wait_gone(server)
 
 
@@ -223,14 +223,15 @@ def test_server_imports_the_rest_of_the_package_between_jobs(tmp_path, warm_dir)
     # The first job only waits for what a level job imports; tables' and figures' modules follow while idle.
     script = _script(
         tmp_path,
-        'print(json.dumps({m: m in sys.modules for m in ("rltickets.imp", "rltickets.plots", "matplotlib.pyplot")}))',
+        'print(json.dumps({m: m in sys.modules for m in ("rltickets.imp.level", "rltickets.imp.plots", '
+        '"matplotlib.pyplot")}))',
     )
     first = json.loads(_run(script, _env(warm_dir)).stdout)
-    assert first["rltickets.imp"] is True
+    assert first["rltickets.imp.level"] is True
     deadline = time.monotonic() + 60
     while True:
         seen = json.loads(_run(script, _env(warm_dir)).stdout)
-        if seen["rltickets.plots"] and seen["matplotlib.pyplot"]:
+        if seen["rltickets.imp.plots"] and seen["matplotlib.pyplot"]:
             break
         assert time.monotonic() < deadline, f"the server never imported the figures' modules: {seen}"
         time.sleep(0.5)

@@ -1,14 +1,15 @@
-"""The claims of PROTOCOL §3 with effect, 95% bootstrap interval, n and verdict: results/tables/claims.csv."""
+"""The claims of docs/protocol.md §3 with effect, 95% bootstrap interval, n and verdict: results/tables/claims.csv."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
+log = start_analysis_job(sm)
 
-from rltickets import artifacts
-from rltickets.analysis import CONDITIONS_COLUMNS, IMP_COLUMNS
-from rltickets.claims import claims_table
-from rltickets.earlybird import RUN_COLUMNS, verdict_tolerances
+from rltickets.baselines.tables import CONDITIONS_COLUMNS
+from rltickets.earlybird.tables import RUN_COLUMNS, verdict_tolerances
+from rltickets.imp.tables import IMP_COLUMNS
+from rltickets.infra import artifacts
+from rltickets.summary.claims import claims_table
 
 inputs, params = sm.input, sm.params
 table = claims_table(

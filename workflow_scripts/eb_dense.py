@@ -1,24 +1,21 @@
-"""The shared dense DQN run of one (task, repetition): Exp 1's mask snapshots, Exp 2/3's checkpoints, references."""
+"""The dense DQN run of one task and repetition (Exp 1-3 prune from it): 500 episodes without early stopping,
+mask snapshots per P, checkpoints at each e_prune and where early stopping would have fired."""
 
-from rltickets.workflow import provenance, start_job
+from rltickets.infra.training_jobs import provenance, start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
+log = start_training_job(sm)
 
-from rltickets import artifacts
-from rltickets.earlybird import pack_checkpoints, run_dense
+from rltickets.earlybird.dqn import DqnAgent
+from rltickets.earlybird.masks import pack_checkpoints
+from rltickets.earlybird.runs import run_dense
+from rltickets.infra import artifacts, tensors
+from rltickets.infra.settings import DqnProtocol, DqnTask, DqnVariant
 
 task, rep = sm.wildcards.task, int(sm.wildcards.rep)
 settings, protocol = sm.params.settings, sm.params.protocol
-result = run_dense(
-    task,
-    settings["task"],
-    settings["dqn"],
-    seed=rep,
-    protocol=protocol,
-    prune_fractions=protocol["prune_fractions"],
-    prune_episodes=protocol["prune_episodes"],
-)
+agent = DqnAgent(task, DqnTask.from_dict(settings["task"]), DqnVariant.from_dict(settings["dqn"]), seed=rep)
+result = run_dense(agent, DqnProtocol.from_dict(protocol))
 run_log = result["log"]
 log.info(
     "%d episodes in %.0f s; early stopping %s at episode %d; unpruned test return %.1f",
@@ -28,8 +25,8 @@ log.info(
     run_log["early_stopping_episode"],
     run_log["unpruned_test"]["test_return"],
 )
-artifacts.save_tensors(sm.output.theta0, result["theta0"])
-artifacts.save_tensors(sm.output.checkpoints, pack_checkpoints(result["checkpoints"]))
+tensors.save_tensors(sm.output.theta0, result["theta0"])
+tensors.save_tensors(sm.output.checkpoints, pack_checkpoints(result["checkpoints"]))
 artifacts.save_npz(sm.output.masks, **result["masks"])
 artifacts.save_json(
     sm.output.log,

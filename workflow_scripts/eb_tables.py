@@ -1,13 +1,13 @@
 """Tidy table of every Early-Bird run (unpruned references, Exp 2/3 retrains, winning tickets, EB Exploit),
 the EB verdict table (the four criteria of the thesis §3.4 with the numbers behind each) and Exp 1's mask stability."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
+log = start_analysis_job(sm)
 
-from rltickets import artifacts
-from rltickets.earlybird import (
+from rltickets.earlybird.masks import load_similarity
+from rltickets.earlybird.tables import (
     dense_rows,
     exploit_row,
     exploitation_start,
@@ -17,6 +17,7 @@ from rltickets.earlybird import (
     verdict_table,
     verdict_tolerances,
 )
+from rltickets.infra import artifacts
 
 rows = []
 starts = {task: [] for task in sm.params.tasks}
@@ -37,9 +38,5 @@ verdicts = verdict_table(runs, sm.params.return_bounds, verdict_tolerances(sm.pa
 log.info("%d runs, %d verdict rows, %d Early-Bird", len(runs), len(verdicts), int(verdicts["early_bird"].sum()))
 artifacts.save_csv(sm.output.runs, runs)
 artifacts.save_csv(sm.output.verdicts, verdicts)
-similarity = {}
-for task, path in zip(sm.params.tasks, sm.input.similarity, strict=True):
-    arrays = artifacts.load_npz(path, required=("episodes",))
-    per_p = {float(k[len("similarity_P") :]): v for k, v in arrays.items() if k.startswith("similarity_P")}
-    similarity[task] = (arrays["episodes"], per_p)
+similarity = load_similarity(sm.params.tasks, list(sm.input.similarity))
 artifacts.save_csv(sm.output.stability, mask_stability_table(similarity, starts, sm.params.stable_distance))

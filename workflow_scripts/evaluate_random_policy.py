@@ -1,12 +1,12 @@
-"""Mean return of a uniform-random policy: R_random of the normalised performance."""
+"""The uniform-random policy's mean return on one task: R_random of normalised performance."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.training_jobs import start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
+log = start_training_job(sm)
 
-from rltickets import artifacts
-from rltickets.training import random_policy_return
+from rltickets.experts.random_policy import random_policy_return
+from rltickets.infra import artifacts
 
 task, episodes = sm.wildcards.task, sm.params.episodes
 mean, std = random_policy_return(task, seed=0, n_episodes=episodes)

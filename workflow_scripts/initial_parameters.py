@@ -1,11 +1,13 @@
 """θ0 of one task and seed: the initial policy shared by the RL and BC students of that seed."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.training_jobs import start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-start_job(sm)
+start_training_job(sm)
 
-from rltickets import artifacts
-from rltickets.training import initial_parameters
+from rltickets.core.ppo import initial_parameters
+from rltickets.infra import tensors
+from rltickets.infra.settings import TaskSettings
 
-artifacts.save_tensors(sm.output[0], initial_parameters(sm.wildcards.task, sm.params.settings, int(sm.wildcards.seed)))
+settings = TaskSettings.from_dict(sm.params.settings)
+tensors.save_tensors(sm.output[0], initial_parameters(sm.wildcards.task, settings, int(sm.wildcards.seed)))

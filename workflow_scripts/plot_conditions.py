@@ -1,13 +1,13 @@
-"""Figures of the ticket against its disentangling baselines (which one: the {figure} wildcard)."""
+"""One figure of the ticket against its baselines (the rule's {figure} wildcard says which)."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-start_job(sm)
+start_analysis_job(sm)
 
-from rltickets import artifacts
-from rltickets.analysis import CONDITIONS_COLUMNS
-from rltickets.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
+from rltickets.baselines.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
+from rltickets.baselines.tables import CONDITIONS_COLUMNS
+from rltickets.infra import artifacts
 
 table = artifacts.load_csv(sm.input[0], CONDITIONS_COLUMNS)
 figure = sm.wildcards.figure

@@ -1,12 +1,12 @@
-"""Fig. 2: best performance vs % weights remaining, RL vs BC."""
+"""Fig. 2: RL vs BC tickets, best return against % weights remaining."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-start_job(sm)
+start_analysis_job(sm)
 
-from rltickets import artifacts
-from rltickets.analysis import IMP_COLUMNS
-from rltickets.plots import plot_rl_vs_bc
+from rltickets.imp.plots import plot_rl_vs_bc
+from rltickets.imp.tables import IMP_COLUMNS
+from rltickets.infra import artifacts
 
 artifacts.save_figure(plot_rl_vs_bc(artifacts.load_csv(sm.input[0], IMP_COLUMNS)), sm.output.png, sm.output.pdf)

@@ -1,13 +1,13 @@
 """Per-rule jobs, wall and CPU time and peak memory from every benchmark: file of the run, and their figure."""
 
-from rltickets.workflow import start_job
+from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_job(sm)
+log = start_analysis_job(sm)
 
-from rltickets import artifacts
-from rltickets.analysis import run_statistics
-from rltickets.plots import plot_run_statistics
+from rltickets.infra import artifacts
+from rltickets.summary.plots import plot_run_statistics
+from rltickets.summary.run_statistics import run_statistics
 
 table = run_statistics(sm.params.benchmark_dir)
 log.info("\n%s", table.to_string())

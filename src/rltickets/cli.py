@@ -7,15 +7,16 @@ import json
 import sys
 from pathlib import Path
 
-from . import artifacts
-from .pruning import input_unit_survival, layer_sparsity
-from .tasks import input_names
+from .core.pruning import input_unit_survival, layer_sparsity
+from .core.tasks import input_names
+from .infra.artifacts import ArtifactError, load_json
+from .infra.tensors import load_masks
 
 
 def inspect_level(level_dir: Path) -> dict:
     """Per-layer sparsity, surviving input units and metrics of one level folder (mask.pt, metrics.json)."""
-    metrics = artifacts.load_json(level_dir / "metrics.json", required_keys=("task", "level", "first_layer"))
-    masks = artifacts.load_masks(level_dir / "mask.pt")
+    metrics = load_json(level_dir / "metrics.json", required_keys=("task", "level", "first_layer"))
+    masks = load_masks(level_dir / "mask.pt")
     first = metrics["first_layer"]
     survival = input_unit_survival(masks, first)
     names = input_names(metrics["task"], len(survival))
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         report = inspect_level(args.level_dir)
-    except artifacts.ArtifactError as err:
+    except ArtifactError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if args.json else format_report(report))
