@@ -12,7 +12,14 @@ from typing import Any
 import torch
 
 from ..core.masking import dense_masks, prunable_weight_names
-from ..core.pruning import fraction_remaining, input_unit_survival, layer_sparsity, prune_global_magnitude
+from ..core.pruning import (
+    connectivity,
+    fraction_remaining,
+    input_unit_survival,
+    layer_sparsity,
+    output_layer_name,
+    prune_level,
+)
 from ..infra.settings import ImpSettings, TaskSettings
 
 PARADIGMS = ("rl", "bc")
@@ -38,21 +45,35 @@ def masks_for_level(
     dense: Tensors,
     previous_masks: Tensors | None,
     previous_weights: Tensors | None,
-    prune_fraction: float,
+    prune: ImpSettings | float,
 ) -> Tensors:
+    """Level k's mask: dense at level 0, else one IMP step from level k-1's mask and trained weights.
+
+    `prune` is the job's `ImpSettings` (its prune fraction and output-layer rule, `imp.output_layer`,
+    `imp.layer_floor`). A bare fraction is the plain global rule (`output_layer: prune`), as every caller passed
+    before the output-layer rule existed.
+    """
     if level == 0:
         return dense
     if previous_masks is None or previous_weights is None:
         raise ValueError(f"level {level} needs the masks and trained weights of level {level - 1}")
-    return prune_global_magnitude(previous_weights, previous_masks, prune_fraction)
+    if isinstance(prune, ImpSettings):
+        return prune_level(
+            previous_weights, previous_masks, prune.prune_fraction, prune.output_layer, prune.layer_floor
+        )
+    return prune_level(previous_weights, previous_masks, float(prune), "prune")
 
 
 def level_report(masks: Tensors, first_layer: str) -> dict[str, Any]:
+    """What a level's metrics.json says about its mask: sparsity per layer, input-unit survival, and whether the
+    network is still connected (`disconnected`: a masked layer is empty, or no input reaches an output)."""
     return {
         "fraction_remaining": fraction_remaining(masks),
         "layer_sparsity": layer_sparsity(masks),
         "first_layer": first_layer,
         "input_unit_survival": input_unit_survival(masks, first_layer),
+        "output_layer": output_layer_name(masks),
+        **connectivity(masks),
     }
 
 

@@ -157,6 +157,10 @@ class ImpSettings(Section):
     prune_critic: bool
     rewind: str
     levels: int | None = None
+    # How the actor's output layer is pruned (config `imp.output_layer`, `imp.layer_floor`; the schema requires
+    # both, these defaults are config.yaml's): prune | keep | floor.
+    output_layer: str = "floor"
+    layer_floor: int = 1
 
 
 # ---- Early-Bird DQN (config `earlybird`) ----
