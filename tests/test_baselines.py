@@ -12,7 +12,8 @@ from rltickets.baselines.transforms import (
     condition_generator,
     mask_permuted,
     permuted_permuted,
-    random_reinit,
+    random_reinit_start,
+    reinit_seed,
 )
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters
@@ -73,15 +74,42 @@ def test_permuted_permuted_keeps_layer_counts_and_values_but_moves_the_mask(tick
             assert torch.equal(init[name], theta0[name])
 
 
-def test_random_reinit_keeps_only_the_global_count_on_a_fresh_init(ticket):
+def test_random_reinit_keeps_only_the_global_count_on_a_fresh_actor(ticket):
     theta0, masks, fresh = ticket
-    new_masks, init = random_reinit(masks, fresh, condition_generator(0, 3, "random_reinit"))
+    new_masks, init = random_reinit_start(masks, theta0, fresh, condition_generator(0, 3, "random_reinit"))
     assert sum(int(m.sum()) for m in new_masks.values()) == sum(int(m.sum()) for m in masks.values())
     ticket_ratios = [float(m.float().mean()) for m in masks.values()]
     random_ratios = [float(m.float().mean()) for m in new_masks.values()]
     assert max(random_ratios) - min(random_ratios) < max(ticket_ratios) - min(ticket_ratios)  # ratios equalise
-    assert all(torch.equal(init[name], fresh[name]) for name in fresh)
+    # Only the actor is new (its weight matrices and their biases); the critic and everything else are θ0's, as in
+    # every other condition (before: the whole network, critic included, came from the fresh init).
+    actor = [n for n in theta0 if n.startswith(("mlp_extractor.policy_net.", "action_net."))]
+    assert len(actor) == 6
+    for name in theta0:
+        expected = fresh if name in actor else theta0
+        assert torch.equal(init[name], expected[name]), name
     assert not torch.equal(init["action_net.weight"], theta0["action_net.weight"])
+    assert torch.equal(init["mlp_extractor.value_net.0.weight"], theta0["mlp_extractor.value_net.0.weight"])
+
+
+def test_random_reinit_draws_a_fresh_init_per_seed_and_level():
+    seeds = {(s, k): reinit_seed(s, k) for s in range(3) for k in range(1, 21)}
+    assert len(set(seeds.values())) == len(seeds)  # no two levels (or seeds) share a fresh init
+    assert reinit_seed(2, 7) == reinit_seed(2, 7) and all(0 <= v < 2**32 for v in seeds.values())
+
+
+def test_random_reinit_of_a_gaussian_policy_keeps_theta0s_log_std(tiny_settings_module):
+    from conftest import ci_task_settings
+
+    settings = ci_task_settings("Pendulum-v1")
+    theta0 = initial_parameters("Pendulum-v1", settings, 0)
+    theta0["log_std"] = theta0["log_std"] + 0.5  # distinguishable from a fresh init's zeros
+    fresh = initial_parameters("Pendulum-v1", settings, reinit_seed(0, 2))
+    masks = dense_masks(theta0)
+    _, init = baseline_start("random_reinit", masks, theta0, fresh, seed=0, level=2)
+    assert torch.equal(init["log_std"], theta0["log_std"])
+    assert torch.equal(init["action_net.bias"], fresh["action_net.bias"])
+    assert torch.equal(init["value_net.weight"], theta0["value_net.weight"])
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)

@@ -8,7 +8,7 @@ from typing import Any
 from ..core.ppo import initial_parameters
 from ..imp.level import LevelId, Tensors, run_identity, train_masked
 from ..infra.settings import ImpSettings, TaskSettings
-from .transforms import REINIT_SEED_OFFSET, baseline_start
+from .transforms import baseline_start, reinit_seed
 
 
 def run_baseline(
@@ -22,8 +22,11 @@ def run_baseline(
 ) -> tuple[Tensors, Tensors, dict[str, Any]]:
     """Train `condition` at `run.level` from the ticket chain's mask there. Returns (masks, trained state_dict,
     metrics)."""
+    # random/reinit: a fresh actor per (seed, level); its critic and log_std stay θ0's (transforms.random_reinit_start).
     fresh = (
-        initial_parameters(run.task, settings, run.seed + REINIT_SEED_OFFSET) if condition == "random_reinit" else None
+        initial_parameters(run.task, settings, reinit_seed(run.seed, run.level))
+        if condition == "random_reinit"
+        else None
     )
     masks, init = baseline_start(condition, ticket_masks, theta0, fresh, run.seed, run.level)
     weights, metrics = train_masked(run, settings, init, masks, dataset)

@@ -9,10 +9,12 @@ At level k the ticket is `m ⊙ θ0` (condition `mask_weights`). Each baseline s
 * `permuted_permuted`  m' ⊙ W'   in each layer a new random mask with the same number of kept weights, and that
                                  layer's surviving θ0 values shuffled into it (keeps only the layer-wise counts).
 * `random_reinit`      m~ ⊙ W~   a random mask with the same *global* count over all prunable layers pooled
-                                 (layer ratios not kept) on a fresh init.
+                                 (layer ratios not kept) on a fresh init of the prunable layers.
 
 Biases and the other unprunable parameters (the PPO critic, log_std) follow the ticket: never pruned, taken
-from θ0 — or from the fresh init for `random_reinit`, whose whole network is new.
+from θ0. `random_reinit` re-initialises only what the mask covers, the prunable weight matrices and their biases
+(the actor; the critic too with `imp.prune_critic`): its critic and log_std are θ0's, as in every other condition,
+and its fresh init is drawn anew at every level (`reinit_seed(seed, level)`), so no two levels share it.
 
 Every transform is a pure function of (masks, θ0 or fresh init, torch.Generator): the generator is seeded from
 (seed, level, condition), so a rerun gives the same baseline.
@@ -25,7 +27,7 @@ import torch
 
 TICKET = "mask_weights"
 CONDITIONS = ("mask_permuted", "permuted_permuted", "random_reinit")
-# Fresh inits of random_reinit come from seeds far from the θ0 seeds.
+# Fresh inits of random_reinit come from seeds far from the θ0 seeds (a tag mixed into (seed, level)).
 REINIT_SEED_OFFSET = 3_000_017
 
 Tensors = dict[str, torch.Tensor]
@@ -73,16 +75,51 @@ def permuted_permuted(masks: Tensors, theta0: Tensors, generator: torch.Generato
     return new_masks, init
 
 
-def random_reinit(masks: Tensors, fresh_init: Tensors, generator: torch.Generator) -> tuple[Tensors, Tensors]:
-    """m~ ⊙ W~: the ticket's global count of kept weights placed uniformly over all prunable layers pooled,
-    on a fresh init (layer-wise ratios are not kept)."""
+def reinit_seed(seed: int, level: int) -> int:
+    """The seed of random/reinit's fresh init at one level: a function of (seed, level) only, so each level gets
+    its own init and a chain job draws what the per-level jobs draw."""
+    entropy = np.random.SeedSequence([REINIT_SEED_OFFSET, seed, level]).generate_state(1, dtype=np.uint32)
+    return int(entropy[0])
+
+
+def random_global_mask(masks: Tensors, generator: torch.Generator) -> Tensors:
+    """m~: the ticket's global count of kept weights placed uniformly over all prunable layers pooled (layer-wise
+    ratios are not kept)."""
     names = list(masks)
     sizes = [masks[name].numel() for name in names]
     n_kept = int(sum(int(masks[name].sum()) for name in names))
     pooled = torch.zeros(sum(sizes), dtype=torch.bool)
     pooled[torch.randperm(len(pooled), generator=generator)[:n_kept]] = True
-    new_masks = {name: chunk.view_as(masks[name]) for name, chunk in zip(names, pooled.split(sizes), strict=True)}
-    return new_masks, {name: value.clone() for name, value in fresh_init.items()}
+    return {name: chunk.view_as(masks[name]) for name, chunk in zip(names, pooled.split(sizes), strict=True)}
+
+
+def reinitialised_names(masks: Tensors, theta0: Tensors) -> list[str]:
+    """What random/reinit draws afresh: every masked weight matrix and its bias."""
+    names = []
+    for name in masks:
+        names.append(name)
+        bias = name[: -len("weight")] + "bias" if name.endswith(".weight") else None
+        if bias is not None and bias in theta0:
+            names.append(bias)
+    return names
+
+
+def random_reinit_start(
+    masks: Tensors, theta0: Tensors, fresh_actor_init: Tensors, generator: torch.Generator
+) -> tuple[Tensors, Tensors]:
+    """m~ ⊙ W~: a random mask with the ticket's global count (`random_global_mask`) on θ0 whose prunable layers
+    (weights and biases) are replaced by `fresh_actor_init`'s; the critic, log_std and everything else unmasked
+    stay θ0's. `fresh_actor_init` is a full fresh init (e.g. `initial_parameters(task, settings,
+    reinit_seed(seed, level))`); only its prunable layers are used."""
+    new_masks = random_global_mask(masks, generator)
+    init = {name: value.clone() for name, value in theta0.items()}
+    for name in reinitialised_names(masks, theta0):
+        if fresh_actor_init[name].shape != theta0[name].shape:
+            raise ValueError(
+                f"fresh init {name} has shape {tuple(fresh_actor_init[name].shape)}, θ0 {tuple(theta0[name].shape)}"
+            )
+        init[name] = fresh_actor_init[name].clone()
+    return new_masks, init
 
 
 def baseline_start(
@@ -100,5 +137,5 @@ def baseline_start(
     if condition == "permuted_permuted":
         return permuted_permuted(ticket_masks, theta0, generator)
     if fresh_init is None:
-        raise ValueError("random_reinit needs a fresh initialisation")
-    return random_reinit(ticket_masks, fresh_init, generator)
+        raise ValueError("random_reinit needs a fresh initialisation (its prunable layers replace θ0's)")
+    return random_reinit_start(ticket_masks, theta0, fresh_init, generator)
