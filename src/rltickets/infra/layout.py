@@ -133,7 +133,7 @@ SUPERVISED_LEVEL = Artefact(
     LEVEL_FILES,
     constraints={"dataset": SUPERVISED_DATASETS},
 )
-RESCALINGS = "layer_equalized"
+RESCALINGS = "layer_equalized|input_layer_matched"
 RESCALED_THETA0 = Artefact(
     f"{RESULTS}/representations/init_{{rescaling}}/theta0/{{task}}/seed{{seed}}.pt",
     "rescaled_initial_parameters",

@@ -1,23 +1,44 @@
-"""Init rescaling [R]: the sources say "layer init biases interpretability" but give no formula; this is ours."""
+"""Init rescaling [R]: the sources say "layer init biases interpretability" and "a simple initialization rescaling
+which promotes the robust identification of sparse task representations" but give no formula; these are ours.
+
+Each mode is a transform of θ0 (the rescaled chains then run exactly like the main chain), so a further mode is one
+more entry of `INIT_RESCALINGS` here, of the config schema's `representations.init_rescaling.modes` and of
+`infra.layout.RESCALINGS`; the tables, the claim and the figure take every mode they find.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-INIT_RESCALINGS = ("none", "layer_equalized")
+from ..core.pruning import CRITIC_PREFIXES, layer_order
+
+INIT_RESCALINGS = ("none", "layer_equalized", "input_layer_matched")
+
+
+def _geometric_mean(values) -> float:
+    return float(np.exp(np.mean(np.log(list(values)))))
 
 
 def rescale_initial_parameters(
     theta0: dict[str, torch.Tensor], mode: str, prunable: list[str]
 ) -> dict[str, torch.Tensor]:
-    """θ0 with its prunable weight matrices rescaled (docs/protocol.md §1.5; the formula is our reconstruction [R]).
+    """θ0 with its prunable weight matrices rescaled (docs/protocol.md §1.5; the formulas are our reconstruction [R]).
 
-    `none` returns θ0 unchanged. `layer_equalized` multiplies each prunable matrix by c_l = s / std_l, where
-    std_l is its standard deviation and s the geometric mean of all std_l: afterwards every prunable layer has
-    the same weight scale s, so global magnitude pruning compares like with like across layers. Because
-    prod_l c_l = 1 and ReLU is positively homogeneous, a bias-free network computes the same function as before;
-    biases and every non-prunable tensor (the critic) are left as they are.
+    `prunable` lists the prunable matrices (`prunable_weight_names`; their layer order is rebuilt from the names).
+    Biases and every non-prunable tensor (the critic, log_std) are left as they are, in every mode.
+
+    * `none` returns θ0 unchanged.
+    * `layer_equalized` multiplies each prunable matrix by c_l = s / std_l, where std_l is its standard deviation
+      and s the geometric mean of all std_l: afterwards every prunable layer has the same weight scale s, so global
+      magnitude pruning compares like with like across layers. The factors multiply to 1, so a *bias-free* ReLU
+      network would compute the same function; the actor has biases, which are not rescaled, so the rescaled
+      network computes a different function at init (a different init, which is the point: IMP rewinds to it).
+    * `input_layer_matched` rescales only the input layer (the first prunable matrix), to the scale of the hidden
+      layers: c = s_hidden / std_input, s_hidden the geometric mean of the stds of the matrices between the first
+      and the last (all but the first when there are none between). PyTorch's fan-in init gives a low-dimensional
+      input layer weights sqrt(fan-in ratio) times larger (CartPole: 4 vs 64 inputs, 4x), which global magnitude
+      pruning protects for their scale alone. The other layers keep θ0; the function changes at init.
     """
     if mode not in INIT_RESCALINGS:
         raise ValueError(f"unknown init rescaling {mode!r}; expected one of {INIT_RESCALINGS}")
@@ -26,8 +47,15 @@ def rescale_initial_parameters(
         return rescaled
     stds = {name: float(theta0[name].float().std()) for name in prunable}
     if any(s <= 0 for s in stds.values()):
-        raise ValueError(f"cannot equalise layers with zero spread: {stds}")
-    target = float(np.exp(np.mean(np.log(list(stds.values())))))
-    for name in prunable:
-        rescaled[name] = theta0[name] * (target / stds[name])
+        raise ValueError(f"cannot rescale layers with zero spread: {stds}")
+    if mode == "layer_equalized":
+        target = _geometric_mean(stds.values())
+        for name in prunable:
+            rescaled[name] = theta0[name] * (target / stds[name])
+        return rescaled
+    actor = [name for name in layer_order(prunable) if not name.startswith(CRITIC_PREFIXES)]
+    if len(actor) < 2:
+        raise ValueError(f"input_layer_matched needs an input layer and at least one more layer, got {prunable}")
+    first, hidden = actor[0], actor[1:-1] or actor[1:]
+    rescaled[first] = theta0[first] * (_geometric_mean(stds[name] for name in hidden) / stds[first])
     return rescaled
