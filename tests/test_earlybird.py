@@ -13,7 +13,15 @@ from stable_baselines3.common.callbacks import BaseCallback
 from rltickets.earlybird.dqn import DqnAgent, EpisodeProtocol, make_dqn, q_network_weights, train_dqn
 from rltickets.earlybird.masks import flatten_mask, mask_similarity, similarity_matrix, unpack_checkpoint
 from rltickets.earlybird.runs import PrunedRun, draw_mask, eb_point_found, run_dense, run_eb_exploit, run_pruned
-from rltickets.earlybird.tables import exploitation_start, mask_stability_table, stabilisation_episode, verdict_table
+from rltickets.earlybird.tables import (
+    eb_existence,
+    exploitation_start,
+    mask_stability_table,
+    repetition_criteria,
+    runs_table,
+    stabilisation_episode,
+    verdict_table,
+)
 from rltickets.infra.settings import DqnProtocol, DqnTask, DqnVariant, ExploitSettings
 
 # Appendices A and B of the thesis, transcribed (the config must say exactly this).
@@ -349,6 +357,55 @@ def test_verdict_table_applies_the_four_criteria():
     strict = verdict_table(runs_frame(), {"T": [0, 200]}, {"performance": 0.01, "length": 0.1})
     assert not strict.set_index("prune_episode").loc[20, "c3_like_winning_ticket"]
     assert math.isclose(strict.set_index("prune_episode").loc[20, "test_return"], 185.0)
+
+
+def test_per_repetition_criteria_use_each_repetitions_own_references():
+    runs = runs_frame()
+    # Repetition 1's unpruned network is much better (199 in 60 episodes): its e=20 run is no EB ticket against it.
+    unpruned = (runs["experiment"] == "unpruned") & (runs["repetition"] == 1)
+    runs.loc[unpruned, ["test_return", "train_episodes"]] = [199.0, 60]
+    per_rep = repetition_criteria(runs, {"T": [0, 200]}, {"performance": 0.05, "length": 0.1})
+    at_20 = per_rep[per_rep["prune_episode"] == 20].set_index("repetition")
+    assert at_20.loc[0, "early_bird"] and not at_20.loc[1, "early_bird"] and not at_20.loc[1, "c2"]
+    verdicts = verdict_table(runs, {"T": [0, 200]}, {"performance": 0.05, "length": 0.1}).set_index("prune_episode")
+    assert verdicts.loc[20, "n_early_bird"] == 1 and verdicts.loc[20, "share_early_bird"] == 0.5
+    assert verdicts.loc[20, "total_episodes"] == 20 + 95  # e_prune + episodes after pruning
+
+
+def test_existence_rule_needs_a_share_of_repetitions_at_adjacent_e_prune_values():
+    rows = []
+    for e, meeting in ((5, 0), (20, 2), (50, 1), (150, 2)):
+        rows += [
+            dict(task="T", experiment="finetune", prune_fraction=0.2, prune_episode=e, repetition=r)
+            | dict(early_bird=r < meeting)
+            for r in range(2)
+        ]
+    per_rep = pd.DataFrame(rows)
+    loose = eb_existence(per_rep, min_share=0.5, adjacent=2).iloc[0]
+    assert loose["exists"] and loose["window"] == "20-50" and loose["window_share"] == 0.5 and loose["window_k"] == 1
+    strict = eb_existence(per_rep, min_share=1.0, adjacent=2).iloc[0]
+    assert not strict["exists"]  # 2 of 2 at e = 20 and at e = 150, never at two adjacent values
+    alone = eb_existence(per_rep, min_share=1.0, adjacent=1).iloc[0]
+    assert alone["exists"] and alone["window"] == "20"
+    assert eb_existence(per_rep[per_rep["prune_episode"] == 20], adjacent=2).iloc[0]["exists"] is None
+
+
+def test_runs_table_reports_the_length_from_pruning_and_in_total():
+    base = dict(task="T", repetition=0, test_return=1.0, test_return_std=0.0, reached_early_stopping=True)
+    base |= dict(similarity_to_winning_ticket=np.nan, wall_time_s=1.0, search_episodes=np.nan)
+    rows = [
+        base | dict(experiment="unpruned", prune_fraction=0.0, prune_episode=np.nan, train_episodes=120),
+        base | dict(experiment="finetune", prune_fraction=0.2, prune_episode=100, train_episodes=30),
+        base | dict(experiment="rewind", prune_fraction=0.2, prune_episode=100, train_episodes=90),
+        base | dict(experiment="winning_ticket", prune_fraction=0.2, prune_episode=120, train_episodes=80),
+        base
+        | dict(experiment="eb_exploit", prune_fraction=0.2, prune_episode=60, train_episodes=25)
+        | dict(search_episodes=60),
+    ]
+    table = runs_table(rows).set_index("experiment")
+    assert table.loc["finetune", "train_episodes"] == 30 and table.loc["finetune", "total_episodes"] == 130
+    assert table.loc["rewind", "total_episodes"] == 190 and table.loc["winning_ticket", "total_episodes"] == 200
+    assert table.loc["eb_exploit", "total_episodes"] == 85 and table.loc["unpruned", "total_episodes"] == 120
 
 
 @pytest.mark.parametrize(("detector", "restart_from"), [("consecutive", "current"), ("eb_train", "theta0")])
