@@ -155,6 +155,9 @@ rule mask_share_table:
     params:
         run=RUN_DESCRIPTION,
         min_gap=config["analysis"]["mask_share_min_gap"],
+        min_n=config["analysis"]["claims_min_n"],
+        test=config["analysis"]["claims_test"],
+        alpha=config["analysis"]["claims_alpha"],
     script:
         "../workflow_scripts/mask_share_table.py"
 

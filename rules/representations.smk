@@ -291,6 +291,9 @@ rule representation_claims_table:
         run=RUN_DESCRIPTION,
         grid_task=GRID_TASK,
         digits_task=SUPERVISED["dataset"],
+        min_n=config["analysis"]["claims_min_n"],
+        test=config["analysis"]["claims_test"],
+        alpha=config["analysis"]["claims_alpha"],
     script:
         "../workflow_scripts/representation_claims_table.py"
 

@@ -41,12 +41,15 @@ rule claims_table:
     params:
         run=RUN_DESCRIPTION,
         min_n=config["analysis"]["claims_min_n"],
+        test=config["analysis"]["claims_test"],
+        alpha=config["analysis"]["claims_alpha"],
         critical_threshold=config["analysis"]["critical_threshold"],
         mask_share_min_gap=config["analysis"]["mask_share_min_gap"],
         earlybird_bounds={
             t: EB["task_settings"][t]["return_bounds"] for t in EB["tasks"]
         },
         earlybird_verdict=canonical(EB["verdict"]),
+        earlybird_existence=canonical(EB["existence"]),
     script:
         "../workflow_scripts/claims_table.py"
 

@@ -16,8 +16,9 @@ from rltickets.infra.jobs import job_usage, usage_path
 from rltickets.summary.run_statistics import run_statistics
 
 
-def write_level(root, paradigm, seed, level, best, task="Acrobot-v1"):
+def write_level(root, paradigm, seed, level, best, task="Acrobot-v1", history=None, disconnected=False):
     path = root / f"imp/{paradigm}/{task}/seed{seed}/level{level}/metrics.json"
+    returns = history if history is not None else [best - 5, best, best - 1]
     record = {
         "paradigm": paradigm,
         "task": task,
@@ -26,6 +27,8 @@ def write_level(root, paradigm, seed, level, best, task="Acrobot-v1"):
         "fraction_remaining": 0.8**level,
         "best_return": best,
         "final_return": best - 1,
+        "history": [{"step": i, "mean_return": r} for i, r in enumerate(returns)],
+        "disconnected": disconnected,
         "wall_time_s": 1.0,
     }
     artifacts.save_json(path, record)
@@ -50,6 +53,24 @@ def test_imp_table_normalises_by_random_and_same_seed_dense(acrobot_table):
     assert row["dense_best_return"] == -99
     assert row["normalised_best"] == pytest.approx((-199 + 500) / (-99 + 500))
     assert row["percent_remaining"] == pytest.approx(64.0)
+
+
+def test_imp_table_has_last3_and_the_disconnected_flag(tmp_path):
+    history = [-400.0, -150.0, -120.0, -130.0, -170.0]
+    paths = [write_level(tmp_path, "rl", 0, 0, -100.0, history=[-300.0, -100.0])]
+    paths.append(write_level(tmp_path, "rl", 0, 1, -120.0, history=history, disconnected=True))
+    random_path = tmp_path / "random/Acrobot-v1.json"
+    artifacts.save_json(random_path, {"task": "Acrobot-v1", "mean_return": -500.0})
+    table = imp_table(paths, [str(random_path)]).set_index("level")
+    assert table.loc[1, "last3_return"] == pytest.approx((-120 - 130 - 170) / 3)  # the last three evaluations
+    assert table.loc[0, "last3_return"] == pytest.approx(-200.0)  # fewer than three: all of them
+    # last3 is normalised by the dense level's own last3 (-200 here), not by its best return
+    assert table.loc[1, "normalised_last3"] == pytest.approx((-140 + 500) / (-200 + 500))
+    assert table.loc[0, "normalised_last3"] == pytest.approx(1.0)
+    assert table["disconnected"].tolist() == [False, True]
+    assert {"best_return", "final_return", "last3_return", "normalised_final"} <= set(table.columns)
+    critical = critical_sparsity(table.reset_index(), 0.5).iloc[0]
+    assert critical["n_disconnected"] == 1 and critical["first_disconnected_level"] == 1
 
 
 def test_critical_sparsity_uses_the_contiguous_passing_levels(acrobot_table):
@@ -77,7 +98,7 @@ def test_canonical_params_ignore_key_order():
     assert repr(canonical(a)) == repr(canonical(b))
 
 
-def write_baseline(root, condition, paradigm, seed, level, best, task="Acrobot-v1"):
+def write_baseline(root, condition, paradigm, seed, level, best, task="Acrobot-v1", disconnected=False):
     path = root / f"baselines/{paradigm}/{task}/{condition}/seed{seed}/level{level}/metrics.json"
     record = {
         "condition": condition,
@@ -88,6 +109,8 @@ def write_baseline(root, condition, paradigm, seed, level, best, task="Acrobot-v
         "fraction_remaining": 0.8**level,
         "best_return": best,
         "final_return": best,
+        "history": [{"step": 0, "mean_return": best}],
+        "disconnected": disconnected,
     }
     artifacts.save_json(path, record)
     return str(path)
@@ -133,7 +156,41 @@ def test_mask_share_per_level_and_spread(conditions):
     summary = mask_share(conditions, min_gap=0.1).set_index(["task", "paradigm"]).loc[("Acrobot-v1", "rl")]
     assert summary["n_seeds"] == 2 and summary["mask_share_mean"] > 0.5
     assert summary["ci95_low"] <= summary["mask_share_mean"] <= summary["ci95_high"]
-    assert summary["verdict"] == "mask share > 0.5"
+    # Both seeds agree, but 2 seeds are below analysis.claims_min_n (5): no verdict at this n (was "> 0.5" under
+    # the percentile bootstrap, whose interval of two values is their [min, max]).
+    assert summary["verdict"] == "inconclusive at this n" and summary["agreement"] == "2 of 2 seeds agree"
+
+
+def test_mask_share_table_splits_the_ticket_effect_in_three(conditions):
+    from rltickets.baselines.tables import mask_share
+
+    row = mask_share(conditions, min_gap=0.1).set_index(["task", "paradigm"]).loc[("Acrobot-v1", "rl")]
+    # Level 2 only (level 4 has no permuted/permuted), normalised: ticket 0.75, mask/permuted 0.5625,
+    # permuted/permuted 0.125, random/reinit 0.0 (seed 0; seed 1 is shifted by 1/401 throughout).
+    assert row["init_values_mean"] == pytest.approx(0.75 - 0.5625, abs=1e-2)
+    assert row["mask_structure_mean"] == pytest.approx(0.5625 - 0.125, abs=1e-2)
+    assert row["layer_ratios_mean"] == pytest.approx(0.125, abs=1e-2)
+    assert row["init_values_n"] == 2 and row["layer_ratios_k_positive"] == 2
+    assert row["n_disconnected"] == 0 and row["test"] == "wilcoxon"
+
+
+def test_a_disconnected_ticket_level_is_left_out_of_the_mask_share(tmp_path, acrobot_table):
+    from rltickets.baselines.tables import conditions_table, mask_share_per_seed
+
+    tickets = acrobot_table.copy()
+    tickets.loc[(tickets["paradigm"] == "rl") & (tickets["level"] == 4), "disconnected"] = True
+    paths = []
+    for seed in (0, 1):
+        paths.append(write_baseline(tmp_path, "random_reinit", "rl", seed, 2, -500 + seed, disconnected=True))
+        paths.append(write_baseline(tmp_path, "mask_permuted", "rl", seed, 2, -275 + seed))
+        paths.append(write_baseline(tmp_path, "random_reinit", "rl", seed, 4, -480 + seed))
+        paths.append(write_baseline(tmp_path, "mask_permuted", "rl", seed, 4, -400 + seed, disconnected=True))
+    table = conditions_table(tickets, paths)
+    assert table["disconnected"].sum() == 2 * 3  # two tickets, two random/reinit, two mask/permuted
+    per_seed = mask_share_per_seed(table, min_gap=0.1).set_index(["paradigm", "seed"]).loc["rl"]
+    # Level 4 (disconnected ticket) is out; level 2 stays, its disconnected random/reinit at its measured value.
+    assert per_seed.loc[0, "levels_used"] == "2" and per_seed.loc[0, "mask_share"] == pytest.approx(0.75)
+    assert per_seed.loc[0, "n_levels_ticket_disconnected"] == 1 and per_seed.loc[0, "n_disconnected"] == 3
 
 
 def test_mask_share_is_undefined_when_the_ticket_never_beats_random_reinit(conditions):
@@ -194,3 +251,19 @@ def test_usage_record_of_a_cold_job(tmp_path, monkeypatch):
     usage = job_usage(started, work_start, warm=worker.IN_WORKER)
     assert usage["warm"] is False and usage["cpu_s"] > 0 and usage["max_rss_mb"] > 10
     assert usage["startup_s"] > 0 and usage["work_s"] >= 0
+
+
+def test_figures_mark_disconnected_networks(conditions):
+    from rltickets.baselines.plots import plot_conditions
+    from rltickets.imp.plots import plot_rl_vs_bc
+
+    table = conditions.copy()
+    table.loc[(table["condition"] == "random_reinit") & (table["level"] == 4), "disconnected"] = True
+    tickets = table[table["condition"] == "mask_weights"].copy()
+    tickets.loc[tickets["level"] == 4, "disconnected"] = True
+
+    def marked(fig) -> list[str]:
+        return [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+
+    assert "disconnected network (4)" in marked(plot_rl_vs_bc(tickets))  # 2 paradigms x 2 seeds at level 4
+    assert "disconnected network (2)" in marked(plot_conditions(table, ["Acrobot-v1"], "t"))

@@ -14,6 +14,14 @@ def test_shipped_configs_are_valid(name):
     check_config(load_config(name))
 
 
+def test_default_config_has_the_scale_the_claims_need(default_config):
+    assert len(default_config["seeds"]) >= 5 and len(default_config["representations"]["seeds"]) >= 5
+    assert default_config["analysis"]["claims_min_n"] >= 5
+    assert (1 - default_config["imp"]["prune_fraction"]) ** default_config["imp"]["levels"] < 0.002
+    assert max(default_config["baselines"]["levels"]) == default_config["imp"]["levels"]
+    assert {"CartPole-v1", "Acrobot-v1"} <= set(default_config["representations"]["init_rescaling"]["tasks"])
+
+
 def mutate(config, path, value):
     config = copy.deepcopy(config)
     *parents, last = path
@@ -34,7 +42,7 @@ CASES = [
     (("imp", "prune_fraction"), 1.5, "imp.prune_fraction", "strictly between 0 and 1"),
     (("imp", "prune_fraction"), 0, "imp.prune_fraction", "strictly between 0 and 1"),
     (("imp", "levels"), 0, "imp.levels", "integer >= 1"),
-    (("imp", "levls"), 3, "imp", "allowed keys here: levels"),
+    (("imp", "levls"), 3, "imp", "allowed keys here: layer_floor, levels"),
     (("imp", "levels"), "twenty", "imp.levels", "integer >= 1"),
     (("analysis",), DELETE, "<top level>", "'analysis' is a required property"),
     (("paradigms",), ["rl", "dagger"], "paradigms.1", "rl, bc"),
@@ -53,6 +61,17 @@ CASES = [
         "allowed keys here: batch_size",
     ),
     (("task_settings", "Acrobot-v1", "ppo", "learning_rate"), "fast", "ppo.learning_rate", "lin_<start>"),
+    (("imp", "output_layer"), "drop", "imp.output_layer", "keep"),
+    (("imp", "layer_floor"), 0, "imp.layer_floor", "integer >= 1"),
+    (("analysis", "claims_min_n"), 3, "analysis.claims_min_n", "integer >= 5"),
+    (("analysis", "claims_test"), "bootstrap", "analysis.claims_test", "wilcoxon"),
+    (("earlybird", "existence", "adjacent"), 0, "earlybird.existence.adjacent", "consecutive e_prune"),
+    (
+        ("representations", "init_rescaling", "modes"),
+        ["obs_standardized"],
+        "representations.init_rescaling.modes.0",
+        "input_layer_matched",
+    ),
 ]
 
 

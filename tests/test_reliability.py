@@ -37,7 +37,7 @@ import yaml
 from conftest import BIN, copy_workflow, load_config, snakemake
 
 from rltickets.bc.dataset import check_dataset
-from rltickets.imp.tables import LEVEL_KEYS, imp_table
+from rltickets.imp.tables import METRIC_KEYS, imp_table
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.artifacts import ArtifactError
 from rltickets.infra.config import ConfigError, check_config
@@ -369,7 +369,7 @@ def save_masks(path: Path, masks: dict) -> None:
 
 
 def metrics_without(path: Path, key: str) -> None:
-    metrics = {name: 1 for name in LEVEL_KEYS} | {"paradigm": "rl", "task": TASK}
+    metrics = {name: 1 for name in METRIC_KEYS} | {"paradigm": "rl", "task": TASK}
     del metrics[key]
     artifacts.save_json(path, metrics)
 
@@ -606,10 +606,15 @@ BAD_CONFIGS = {
     "prune fraction 1.5": (("imp", "prune_fraction"), 1.5, "imp.prune_fraction", "strictly between 0 and 1"),
     "prune fraction 0": (("imp", "prune_fraction"), 0, "imp.prune_fraction", "strictly between 0 and 1"),
     "zero levels": (("imp", "levels"), 0, "imp.levels", "an integer >= 1"),
-    "misspelt key": (("imp", "levls"), 2, "imp", "allowed keys here: levels, prune_critic, prune_fraction, rewind"),
+    "misspelt key": (
+        ("imp", "levls"),
+        2,
+        "imp",
+        "allowed keys here: layer_floor, levels, output_layer, prune_critic, prune_fraction, rewind",
+    ),
     "misspelt top-level key": (("seed",), [0], "<top level>", "allowed keys here: analysis, baselines"),
     "wrong type (string for bool)": (("imp", "prune_critic"), "yes", "imp.prune_critic", "true or false"),
-    "wrong type (number for section)": (("imp",), 5, "imp", "a mapping with the keys levels, prune_critic"),
+    "wrong type (number for section)": (("imp",), 5, "imp", "a mapping with the keys layer_floor, levels"),
     "missing section": (("analysis",), DELETE, "<top level>", "'analysis' is a required property; required keys"),
     "unknown paradigm": (("paradigms",), ["rl", "dagger"], "paradigms.1", "one of rl, bc"),
     "unknown baseline": (

@@ -16,12 +16,14 @@ from rltickets.representations.masked_input import keep_inputs_wrapper, kept_inp
 from rltickets.representations.rescaling import rescale_initial_parameters
 from rltickets.representations.tables import (
     consistency_table,
+    identification_per_seed,
     input_layout,
     input_mask_table,
     jaccard,
     mean_pairwise_jaccard,
+    spearman,
 )
-from rltickets.summary.claims import representation_claims
+from rltickets.summary.claims import NOT_REPRODUCED, REPRODUCED, representation_claims
 
 
 def test_grid_layout_follows_the_flattening_order_of_the_observation():
@@ -92,6 +94,28 @@ def test_jaccard_and_consistency():
     # kept sets {0,2}, {0,2}, {1,2}: Jaccard 1, 1/3, 1/3
     assert table["mean_pairwise_jaccard"].iloc[0] == pytest.approx(5 / 9)
     assert table["mean_inputs_kept"].iloc[0] == 2 and table["n_seeds"].iloc[0] == 3
+    assert table["identification_n"].iloc[0] == 3
+
+
+def test_identification_is_the_leave_one_out_rank_agreement_of_each_seed():
+    from scipy.stats import spearmanr
+
+    vectors = {0: [1.0, 0.0, 0.5, 0.25], 1: [0.9, 0.1, 0.5, 0.5], 2: [0.0, 1.0, 0.2, 0.2]}
+    rows = [
+        dict(init_rescaling="none", paradigm="rl", task="T", level=level, seed=seed, fraction_remaining=0.6**level)
+        | dict(input_index=i, survival=value if level else 1.0)
+        for level in (0, 1)
+        for seed, vector in vectors.items()
+        for i, value in enumerate(vector)
+    ]
+    scores = identification_per_seed(pd.DataFrame(rows)).set_index(["level", "seed"])["identification"]
+    for seed, vector in vectors.items():
+        others = np.mean([v for s, v in vectors.items() if s != seed], axis=0)
+        assert scores[(1, seed)] == pytest.approx(spearmanr(vector, others).statistic)
+    # Nothing pruned (level 0): every input survives in every seed. Jaccard calls that perfect consistency (1.0);
+    # the rank agreement is undefined there, so keeping everything is not rewarded.
+    assert scores.loc[0].isna().all()
+    assert spearman(np.array([1, 2, 2, 3]), np.array([3, 2, 2, 1])) == pytest.approx(-1.0)
 
 
 def small_policy_state(seed=0):
@@ -127,6 +151,25 @@ def test_layer_equalized_init_equalises_scales_and_keeps_the_function():
     assert torch.allclose(actor_output(rescaled, x), actor_output(theta0, x), atol=1e-5)  # bias-free ReLU net
     with pytest.raises(ValueError, match="unknown init rescaling"):
         rescale_initial_parameters(theta0, "xavier", prunable)
+    # With biases (as the real actor has them, unrescaled) the function changes: a different init, not the same one.
+    biased = {k: v + 0.3 if k.endswith("bias") else v for k, v in theta0.items()}
+    rescaled = rescale_initial_parameters(biased, "layer_equalized", prunable)
+    assert not torch.allclose(actor_output(rescaled, x), actor_output(biased, x), atol=1e-3)
+
+
+def test_input_layer_matched_rescales_only_the_input_layer_to_the_hidden_scale():
+    theta0 = small_policy_state()
+    prunable = prunable_weight_names(theta0)
+    rescaled = rescale_initial_parameters(theta0, "input_layer_matched", prunable)
+    first, hidden, head = prunable
+    assert float(rescaled[first].std()) == pytest.approx(float(theta0[hidden].std()), rel=1e-5)
+    assert float(theta0[first].std()) > 3 * float(theta0[hidden].std())  # it was much larger
+    for name in theta0:
+        if name != first:  # hidden and output layers, biases, the critic: θ0's
+            assert torch.equal(rescaled[name], theta0[name]), name
+    # Rescaled the same way whatever order the names come in (mask files may sort them by name).
+    again = rescale_initial_parameters(theta0, "input_layer_matched", sorted(prunable))
+    assert torch.equal(again[first], rescaled[first])
 
 
 def test_keep_inputs_wrapper_and_kept_indices():
@@ -148,7 +191,7 @@ def synthetic_grid_table(noise_survival: float, route_survival: float) -> pd.Dat
     layout = input_layout(PATROL_GRID_ID, 245)
     route = set(patrol_route(7))
     frames = []
-    for seed in range(3):
+    for seed in range(5):
         for level in range(3):
             survival = np.full(245, 0.6 if level else 1.0)
             on_route = np.array([(r, c) in route for r, c in zip(layout["row"], layout["col"], strict=True)])
@@ -174,27 +217,45 @@ def synthetic_grid_table(noise_survival: float, route_survival: float) -> pd.Dat
 def test_claim_verdicts_follow_the_data():
     empty = pd.DataFrame(columns=["init_rescaling", "paradigm", "task", "level", "mean_pairwise_jaccard", "n_seeds"])
     good = representation_claims(synthetic_grid_table(0.2, 0.9), empty, PATROL_GRID_ID, None).set_index("claim")
-    assert (good["verdict"] == "holds").all() and (good["n"] == 3).all()
+    # Five seeds that all agree: the exact one-sided test gives p = 1/32 (was "holds" on 3 seeds, by majority).
+    assert (good["verdict"] == REPRODUCED).all() and (good["n"] == 5).all()
+    assert good["p_greater"].tolist() == pytest.approx([1 / 32] * 3) and (good["n_positive"] == 5).all()
     noise = "3: the noise distractor channel is pruned before the task channels"
     # inner agent/goal/enemy cells: 70 at 0.6 and 5 route cells at 0.9; every noise cell at 0.2
     assert good.loc[noise, "effect"] == pytest.approx((70 * 0.6 + 5 * 0.9) / 75 - 0.2)
     bad = representation_claims(synthetic_grid_table(0.9, 0.2), empty, PATROL_GRID_ID, None).set_index("claim")
-    assert bad.loc[noise, "verdict"] == "does not hold"
-    assert bad.loc["poster I: the enemy channel keeps the patrol route longest", "verdict"] == "does not hold"
+    assert bad.loc[noise, "verdict"] == NOT_REPRODUCED
+    assert bad.loc["poster I: the enemy channel keeps the patrol route longest", "verdict"] == NOT_REPRODUCED
 
 
-def test_init_rescaling_claim_compares_jaccard_per_level():
+def identification_table(consistent: dict[str, bool], seeds=range(5), levels=range(4)) -> pd.DataFrame:
+    """4 inputs. Where `consistent[setting]`, every seed ranks them the same way (with a little noise); otherwise
+    each seed has its own random ranking. Level 0 keeps everything."""
     rows = []
-    for setting, jac in (("none", [1.0, 1.0, 0.5, 0.4]), ("layer_equalized", [1.0, 1.0, 0.8, 0.9])):
-        for level, value in enumerate(jac):
-            rows.append(
-                dict(init_rescaling=setting, paradigm="bc", task="CartPole-v1", level=level, n_seeds=5)
-                | dict(mean_pairwise_jaccard=value)
-            )
-    claims = representation_claims(pd.DataFrame(columns=["init_rescaling"]), pd.DataFrame(rows), None, None)
-    assert len(claims) == 1 and claims["verdict"].iloc[0] == "holds"
-    assert claims["effect"].iloc[0] == pytest.approx(0.4)  # level 1 (Jaccard 1 in both settings) is left out
-    assert claims["n"].iloc[0] == 2 and claims["n_unit"].iloc[0] == "levels"
+    for setting, same in consistent.items():
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            order = np.array([0.9, 0.6, 0.3, 0.1]) if same else rng.permutation([0.9, 0.6, 0.3, 0.1])
+            for level in levels:
+                survival = np.ones(4) if level == 0 else np.clip(order / level + rng.normal(0, 0.01, 4), 0, 1)
+                rows += [
+                    dict(init_rescaling=setting, paradigm="bc", task="CartPole-v1", seed=seed, level=level)
+                    | dict(fraction_remaining=0.6**level, input_index=i, survival=float(survival[i]))
+                    for i in range(4)
+                ]
+    return pd.DataFrame(rows)
+
+
+def test_init_rescaling_claim_compares_identification_per_seed():
+    table = identification_table({"none": False, "layer_equalized": True})
+    claims = representation_claims(table, consistency_table(table), None, None)
+    assert len(claims) == 1 and claims["verdict"].iloc[0] == REPRODUCED
+    assert claims["n"].iloc[0] == 5 and claims["n_unit"].iloc[0] == "seeds"  # the spread is over seeds, not levels
+    assert claims["effect"].iloc[0] > 0.5
+    # The same ranking in both settings: no gain, no verdict for the rescaling.
+    same = identification_table({"none": True, "input_layer_matched": True})
+    claims = representation_claims(same, consistency_table(same), None, None)
+    assert claims["effect"].iloc[0] == pytest.approx(0, abs=0.2) and claims["verdict"].iloc[0] != REPRODUCED
 
 
 @pytest.mark.parametrize(
@@ -224,7 +285,7 @@ def test_figures_render_from_synthetic_tables():
             dict(init_rescaling=s, paradigm="rl", task="CartPole-v1", seed=seed, level=level)
             | dict(fraction_remaining=0.8**level, input_index=i, input_name=f"dim {i}", channel=np.nan)
             | dict(row=np.nan, col=np.nan, survival=1.0 / (1 + i * level))
-            for s in ("none", "layer_equalized")
+            for s in ("none", "layer_equalized", "input_layer_matched")
             for seed in range(2)
             for level in range(3)
             for i in range(4)

@@ -1,4 +1,4 @@
-"""Verdicts of claims 3-4: irrelevant inputs pruned first, init rescaling and consistency."""
+"""Verdicts of claims 3-4: irrelevant inputs pruned first; init rescaling and the identification of task inputs."""
 
 from rltickets.infra.jobs import start_analysis_job
 
@@ -8,10 +8,15 @@ log = start_analysis_job(sm)
 import pandas as pd
 
 from rltickets.infra import artifacts
-from rltickets.summary.claims import representation_claims
+from rltickets.summary.claims import ClaimRules, representation_claims
 
+p = sm.params
 table = representation_claims(
-    pd.read_csv(sm.input.input_mask), pd.read_csv(sm.input.consistency), sm.params.grid_task, sm.params.digits_task
+    pd.read_csv(sm.input.input_mask),
+    pd.read_csv(sm.input.consistency),
+    p.grid_task,
+    p.digits_task,
+    ClaimRules(min_n=p.min_n, test=p.test, alpha=p.alpha),
 )
 log.info("\n%s", table.to_string())
 artifacts.save_csv(sm.output[0], table)

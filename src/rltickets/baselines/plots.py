@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..imp.plots import mark_disconnected
 from ..infra.plotting import PARADIGM_COLOURS, PARADIGM_LABELS, mean_sd_lines, percent_remaining_axis
 
 CONDITION_LABELS = {
@@ -24,6 +25,7 @@ def _conditions_panel(ax, data: pd.DataFrame, y: str) -> None:
     labelled = data.assign(Condition=data["condition"].map(CONDITION_LABELS))
     order = [c for c in CONDITION_LABELS.values() if c in set(labelled["Condition"])]
     mean_sd_lines(ax, labelled, y, "Condition", CONDITION_COLOURS, order)
+    mark_disconnected(ax, data, y)
     percent_remaining_axis(ax, data["percent_remaining"])
     ax.legend(fontsize=7)
 
@@ -32,7 +34,7 @@ def plot_conditions(table: pd.DataFrame, tasks: list[str], title: str, normalise
     """The ticket and its disentangling baselines vs % weights remaining: rows = tasks, columns = RL / BC.
 
     Best return (or normalised performance) per level, mean ± 1 std over seeds; baselines are trained at the
-    levels listed in the config, the ticket at every level."""
+    levels listed in the config, the ticket at every level. An x marks each disconnected network."""
     paradigms = [p for p in ("rl", "bc") if p in set(table["paradigm"])]
     y = "normalised_best" if normalised else "best_return"
     fig, axes = plt.subplots(
@@ -76,6 +78,7 @@ def plot_summary_panels(table: pd.DataFrame, task: str, paradigm: str, title: st
     tickets = table[(table["task"] == task) & (table["condition"] == "mask_weights")]
     labelled = tickets.assign(Paradigm=tickets["paradigm"].map(PARADIGM_LABELS))
     mean_sd_lines(left, labelled, "normalised_best", "Paradigm", PARADIGM_COLOURS)
+    mark_disconnected(left, tickets, "normalised_best")
     percent_remaining_axis(left, tickets["percent_remaining"])
     left.set_title(f"{task}: supervised (BC) vs RL tickets", fontsize=9)
     left.set_ylabel("normalised performance")

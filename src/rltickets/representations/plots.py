@@ -14,7 +14,11 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: 
 from ..infra.plotting import PARADIGM_LABELS, PERCENT_TICKS  # noqa: E402
 
 LABELS = {**PARADIGM_LABELS, "supervised": "Supervised"}
-RESCALING_LABELS = {"none": "default init", "layer_equalized": "layer-equalised init [R]"}
+RESCALING_LABELS = {
+    "none": "default init",
+    "layer_equalized": "layer-equalised init [R]",
+    "input_layer_matched": "input layer matched to hidden [R]",
+}
 
 
 def shown_levels(levels) -> list[int]:
@@ -136,8 +140,9 @@ def plot_masked_input(curves: pd.DataFrame):
 
 
 def plot_init_rescaling(input_mask: pd.DataFrame, consistency: pd.DataFrame):
-    """Poster "Extra": input masks under the default init vs the layer-equalised init (our reconstruction [R]),
-    and the cross-seed consistency of the kept input sets (mean pairwise Jaccard)."""
+    """Poster "Extra": input masks under the default init and each init rescaling (our reconstructions [R]), and
+    how well the seeds identify the same inputs: per level, the mean ± 1 sd over seeds of the leave-one-out rank
+    agreement of the input-survival vectors (claim 4's measure)."""
     rescaled = consistency[consistency["init_rescaling"] != "none"][["task", "paradigm"]].drop_duplicates()
     pairs = [tuple(p) for p in rescaled.itertuples(index=False)]
     if not pairs:
@@ -145,7 +150,8 @@ def plot_init_rescaling(input_mask: pd.DataFrame, consistency: pd.DataFrame):
         ax.text(0.5, 0.5, "no init-rescaling chains in this run", ha="center", va="center")
         ax.axis("off")
         return fig
-    settings = [s for s in RESCALING_LABELS if s in set(consistency["init_rescaling"])]
+    known = [s for s in RESCALING_LABELS if s in set(consistency["init_rescaling"])]
+    settings = known + sorted(set(consistency["init_rescaling"]) - set(known))
     fig, axes = plt.subplots(len(pairs), len(settings) + 1, figsize=(4.6 * (len(settings) + 1), 3.2 * len(pairs)))
     axes = np.atleast_2d(axes).reshape(len(pairs), len(settings) + 1)
     for row, (task, paradigm) in enumerate(pairs):
@@ -154,6 +160,9 @@ def plot_init_rescaling(input_mask: pd.DataFrame, consistency: pd.DataFrame):
         for col, setting in enumerate(settings):
             ax = axes[row, col]
             sub = chain[chain["init_rescaling"] == setting]
+            if len(sub) == 0:
+                ax.axis("off")
+                continue
             if _is_state_vector(sub).all():
                 sns.lineplot(data=sub, x="percent_remaining", y="survival", hue="input_name", errorbar="sd", ax=ax)
                 ax.legend(fontsize=6, title=None, loc="lower left")
@@ -161,16 +170,28 @@ def plot_init_rescaling(input_mask: pd.DataFrame, consistency: pd.DataFrame):
                 sns.lineplot(data=sub, x="percent_remaining", y="survival", hue="channel", errorbar="sd", ax=ax)
             _percent_axis(ax, sub)
             ax.set_ylabel("surviving fraction of input weights")
-            ax.set_title(f"{task}, {LABELS[paradigm]}: {RESCALING_LABELS[setting]}", fontsize=8)
+            ax.set_title(f"{task}, {LABELS[paradigm]}: {RESCALING_LABELS.get(setting, setting)}", fontsize=8)
         ax = axes[row, -1]
         sub = consistency[(consistency["task"] == task) & (consistency["paradigm"] == paradigm)]
         for setting in settings:
-            line = sub[sub["init_rescaling"] == setting]
-            ax.plot(line["percent_remaining"], line["mean_pairwise_jaccard"], marker="o", ms=3, label=setting)
+            line = sub[sub["init_rescaling"] == setting].sort_values("level")
+            line = line[line["identification_n"] > 0]
+            ax.errorbar(
+                line["percent_remaining"],
+                line["identification_mean"],
+                yerr=line["identification_sd"].fillna(0),
+                marker="o",
+                ms=3,
+                capsize=2,
+                label=setting,
+            )
         _percent_axis(ax, sub)
-        ax.set_ylabel("mean pairwise Jaccard of kept inputs")
-        ax.set_title(f"cross-seed consistency (n = {int(sub['n_seeds'].min())} seeds)", fontsize=8)
+        ax.set_xlim(sub["percent_remaining"].max() * 1.1, sub["percent_remaining"].min() / 1.1)  # as the mask panels
+        ax.set_ylim(-1.05, 1.05)
+        ax.axhline(0, color="grey", lw=0.8, ls=":")
+        ax.set_ylabel("rank agreement with the other seeds\n(Spearman, mean ± 1 sd over seeds)")
+        ax.set_title(f"identification across seeds (n = {int(sub['n_seeds'].min())} seeds)", fontsize=8)
         ax.legend(fontsize=7)
-    fig.suptitle("Input masks with and without layer-equalised init (a reconstruction [R])", fontsize=10)
+    fig.suptitle("Input masks with and without init rescaling (reconstructions [R])", fontsize=10)
     fig.tight_layout()
     return fig

@@ -3,7 +3,9 @@ consistent the kept sets are across seeds, and the masked-input agents' training
 
 * `input_mask_table`: per (init rescaling, paradigm, task, seed, level) and input unit, the fraction of the unit's
   first-layer weights that survive, with the unit named (state dim, or channel x row x col of an image).
-* `consistency_table`: how similar the kept input sets of different seeds are (mean pairwise Jaccard).
+* `consistency_table`: how consistently the seeds identify the same inputs, per level: the leave-one-out rank
+  agreement of the input-survival vectors (claim 4's measure, `identification_per_seed`), and the mean pairwise
+  Jaccard of the kept input sets (descriptive only: it is 1 whenever nothing is pruned, so it rewards not pruning).
 * `masked_input_curves`: the training curves of dense agents on the observation with pruned inputs removed.
 """
 
@@ -113,12 +115,59 @@ def mean_pairwise_correlation(vectors: list[np.ndarray]) -> float:
     return float(np.mean(values)) if values else np.nan
 
 
-def consistency_table(input_mask: pd.DataFrame) -> pd.DataFrame:
-    """Per (init rescaling, paradigm, task, level): mean pairwise Jaccard of the seeds' kept input sets (an input
-    is kept while any of its first-layer weights survives), mean number kept, and the mean pairwise correlation
-    of the survival fractions."""
+def rank(values: np.ndarray) -> np.ndarray:
+    """Mid-ranks (ties share the mean of their ranks), as Spearman's correlation uses them."""
+    values = np.asarray(values, dtype=float)
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    for value in np.unique(values):
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (Pearson on mid-ranks); NaN when either vector is constant."""
+    ra, rb = rank(a), rank(b)
+    if np.std(ra) == 0 or np.std(rb) == 0:
+        return np.nan
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def identification_per_seed(input_mask: pd.DataFrame) -> pd.DataFrame:
+    """Claim 4's measure (docs/protocol.md §1.5): per (init rescaling, paradigm, task, level, seed), the Spearman
+    rank correlation between the seed's input-survival vector (fraction of each input's first-layer weights that
+    survive) and the mean vector of the *other* seeds at the same level (leave-one-out consensus).
+
+    It asks whether the seeds agree on which inputs matter more, at matched sparsity (one level = one global
+    sparsity for every seed and every init rescaling), and is defined whatever the number of inputs pruned:
+    it does not reward keeping everything (a constant vector, e.g. level 0, gives NaN, not 1). One value per seed,
+    so its spread is over seeds. Needs >= 2 seeds.
+    """
     rows = []
     keys = ["init_rescaling", "paradigm", "task", "level"]
+    for key, group in input_mask.groupby(keys, sort=True):
+        vectors = {
+            int(seed): g.sort_values("input_index")["survival"].to_numpy(dtype=float)
+            for seed, g in group.groupby("seed", sort=True)
+        }
+        for seed, vector in vectors.items():
+            others = [v for s, v in vectors.items() if s != seed]
+            score = spearman(vector, np.mean(others, axis=0)) if others else np.nan
+            rows.append({**dict(zip(keys, key, strict=True)), "seed": seed, "identification": score})
+    return pd.DataFrame(rows, columns=[*keys, "seed", "identification"])
+
+
+def consistency_table(input_mask: pd.DataFrame) -> pd.DataFrame:
+    """Per (init rescaling, paradigm, task, level): the identification across seeds (mean, sd and count over seeds
+    of `identification_per_seed`), and, descriptive only, the mean pairwise Jaccard of the seeds' kept input sets
+    (an input is kept while any of its first-layer weights survives), the mean number kept, and the mean pairwise
+    Pearson correlation of the survival fractions."""
+    rows = []
+    keys = ["init_rescaling", "paradigm", "task", "level"]
+    identification = identification_per_seed(input_mask).groupby(keys)["identification"]
+    id_mean, id_sd, id_n = identification.mean(), identification.std(), identification.count()
     for key, group in input_mask.groupby(keys, sort=True):
         per_seed = [g.sort_values("input_index") for _, g in group.groupby("seed", sort=True)]
         kept = [set(g.loc[g["survival"] > 0, "input_index"]) for g in per_seed]
@@ -131,6 +180,9 @@ def consistency_table(input_mask: pd.DataFrame) -> pd.DataFrame:
                 "mean_inputs_kept": float(np.mean([len(k) for k in kept])),
                 "mean_pairwise_jaccard": mean_pairwise_jaccard(kept),
                 "mean_pairwise_correlation": mean_pairwise_correlation([g["survival"].to_numpy() for g in per_seed]),
+                "identification_mean": float(id_mean.get(key, np.nan)),
+                "identification_sd": float(id_sd.get(key, np.nan)),
+                "identification_n": int(id_n.get(key, 0)),
             }
         )
     return pd.DataFrame(rows)
