@@ -1,36 +1,44 @@
-"""Behavioural cloning: dataset from a real expert rollout, the loss falls, the student shares θ0."""
+"""Behavioural cloning: dataset from a real expert rollout, the loss falls, the student shares θ0, the validation
+split and the plateau rule."""
 
 import numpy as np
 import pytest
 import torch
 
 from rltickets.bc.dataset import check_dataset, collect_expert_dataset
-from rltickets.core.cloning import train_bc
+from rltickets.core.cloning import action_logits, imitation_loss, policy_agreement, train_bc, validation_split
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
+from rltickets.core.stopping import PlateauStopper
 from rltickets.imp.level import LevelId, run_level
 from rltickets.infra.artifacts import ArtifactError, load_npz, save_npz
 from rltickets.infra.settings import BcBudget, ImpSettings, PpoBudget
 
 
-def bc_budget(epochs, batch_size, learning_rate, eval_every_epochs, eval_episodes):
+def bc_budget(epochs, batch_size, learning_rate, eval_every_epochs, eval_episodes, **stopping):
     return BcBudget(
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
         eval_every_epochs=eval_every_epochs,
         eval_episodes=eval_episodes,
+        **stopping,
     )
 
 
 @pytest.fixture(scope="module")
-def dataset():
+def expert():
     from conftest import ci_task_settings
 
     settings = ci_task_settings("CartPole-v1")
-    expert, _ = train_ppo(
+    model, _ = train_ppo(
         "CartPole-v1", settings, 0, PpoBudget(total_timesteps=4096, eval_every_steps=4096, eval_episodes=2)
     )
+    return model
+
+
+@pytest.fixture(scope="module")
+def dataset(expert):
     return collect_expert_dataset(expert, "CartPole-v1", 0, 600)
 
 
@@ -108,9 +116,90 @@ def test_continuous_bc_regresses_the_expert_mean_action():
         for k, m in dense_masks(theta0).items()
     }
     assert "log_std" not in masks  # only weight matrices of the mean network are prunable
+    observations, actions = torch.as_tensor(data["observations"]), torch.as_tensor(data["actions"])
+    assert policy_agreement(expert.policy, observations, actions) == 0.0  # mean |Δ| of the clipped mean action
     policy, metrics = train_bc(
         "Pendulum-v1", settings, 0, data, bc_budget(6, 64, 1e-3, 3, 1), theta0=theta0, masks=masks
     )
     assert metrics["loss_per_epoch"][-1] < metrics["loss_per_epoch"][0]
     for name, mask in masks.items():
         assert torch.all(policy.state_dict()[name][~mask] == 0)
+
+
+# ---- validation split, plateau rule, agreement ----
+def test_validation_split_is_reproducible_disjoint_and_seed_dependent():
+    train, val = validation_split(600, 0.1, seed=3)
+    again_train, again_val = validation_split(600, 0.1, seed=3)
+    assert torch.equal(train, again_train) and torch.equal(val, again_val)
+    assert len(val) == 60 and len(train) == 540
+    assert set(train.tolist()).isdisjoint(val.tolist())
+    assert sorted(train.tolist() + val.tolist()) == list(range(600))
+    assert not torch.equal(val, validation_split(600, 0.1, seed=4)[1])
+    no_train, no_val = validation_split(600, 0.0, seed=3)
+    assert len(no_val) == 0 and torch.equal(no_train, torch.arange(600))
+
+
+def test_plateau_stopper_stops_each_network_on_its_own():
+    stopper = PlateauStopper(3, max_epochs=10, patience=2)
+    # network 0 keeps improving, network 1 plateaus after epoch 2, network 2 never has a finite loss
+    losses = [[5.0, 4.0, np.nan], [4.0, 3.0, np.nan], [3.0, 3.0, np.nan], [2.0, 3.5, np.nan], [1.0, 9.0, np.nan]]
+    improved = [stopper.update(row).tolist() for row in losses]
+    assert improved[:2] == [[True, True, False], [True, True, False]]
+    assert improved[2:4] == [[True, False, False], [True, False, False]]
+    assert stopper.stopped_epoch.tolist() == [0, 4, 2]  # network 1: 2 epochs past its best (2); network 2 at 2
+    assert stopper.best_epoch.tolist() == [5, 2, 0] and stopper.best_loss[1] == 3.0
+    for epoch in range(6, 11):
+        stopper.update([1.0 - epoch / 20, 0.0, 0.0])  # losses of stopped networks are ignored
+    assert stopper.done and stopper.stopped_epoch.tolist() == [10, 4, 2] and stopper.best_loss[1] == 3.0
+    with pytest.raises(RuntimeError):
+        stopper.update([0.0, 0.0, 0.0])
+
+
+def test_fixed_stopper_runs_every_epoch_and_tracks_the_best():
+    stopper = PlateauStopper(1, max_epochs=6, patience=1, rule="fixed")
+    for loss in [3.0, 1.0, 2.0, 2.0, 2.0, 2.0]:
+        assert not stopper.done
+        stopper.update([loss])
+    assert stopper.done and stopper.stopped_epoch[0] == 6 and stopper.best_epoch[0] == 2
+
+
+def test_plateau_stops_before_the_max_and_returns_the_best_validation_network(dataset, tiny_settings):
+    budget = bc_budget(300, 64, 1e-2, eval_every_epochs=1000, eval_episodes=2, patience=3)
+    policy, metrics = train_bc("CartPole-v1", tiny_settings, 0, dataset, budget)
+    stopped, best = metrics["stopped_epoch"], metrics["best_epoch"]
+    assert stopped < 300 and stopped == best + 3
+    assert len(metrics["loss_per_epoch"]) == len(metrics["val_loss_per_epoch"]) == stopped
+    assert metrics["best_val_loss"] == min(metrics["val_loss_per_epoch"]) == metrics["val_loss_per_epoch"][best - 1]
+    # the returned network is the best-validation one, and the evaluation at the stop evaluates it
+    _, val = validation_split(len(dataset["actions"]), 0.1, 0)
+    observations, actions = torch.as_tensor(dataset["observations"]), torch.as_tensor(dataset["actions"])
+    with torch.no_grad():
+        val_loss = imitation_loss("CartPole-v1")(action_logits(policy, observations[val]), actions[val]).item()
+    assert val_loss == pytest.approx(metrics["best_val_loss"], rel=1e-5)
+    assert [(h["step"], h["weights_epoch"]) for h in metrics["history"]] == [(stopped, best)]
+    assert metrics["final_return"] == metrics["history"][-1]["mean_return"]
+    assert 0.5 < metrics["train_agreement"] <= 1 and 0.5 < metrics["val_agreement"] <= 1
+
+
+def test_fixed_runs_all_epochs_and_returns_the_last_network(dataset, tiny_settings):
+    budget = bc_budget(6, 64, 1e-2, eval_every_epochs=2, eval_episodes=2, stopping="fixed", patience=1)
+    policy, metrics = train_bc("CartPole-v1", tiny_settings, 0, dataset, budget)
+    assert metrics["stopped_epoch"] == 6 and len(metrics["loss_per_epoch"]) == 6
+    assert [(h["step"], h["weights_epoch"]) for h in metrics["history"]] == [(2, 2), (4, 4), (6, 6)]
+    _, val = validation_split(len(dataset["actions"]), 0.1, 0)
+    with torch.no_grad():
+        logits = action_logits(policy, torch.as_tensor(dataset["observations"])[val])
+        val_loss = imitation_loss("CartPole-v1")(logits, torch.as_tensor(dataset["actions"])[val]).item()
+    assert val_loss == pytest.approx(metrics["val_loss_per_epoch"][-1], rel=1e-5)
+
+
+def test_plateau_without_a_validation_split_is_refused(dataset, tiny_settings):
+    with pytest.raises(ValueError, match="validation_fraction"):
+        train_bc("CartPole-v1", tiny_settings, 0, dataset, bc_budget(2, 64, 1e-3, 1, 1, validation_fraction=0.0))
+
+
+def test_agreement_is_one_for_the_expert_and_lower_for_an_untrained_student(expert, dataset, tiny_settings):
+    observations, actions = torch.as_tensor(dataset["observations"]), torch.as_tensor(dataset["actions"])
+    assert policy_agreement(expert.policy, observations, actions) == 1.0
+    untrained = make_ppo("CartPole-v1", tiny_settings, 7).policy
+    assert policy_agreement(untrained, observations, actions) < 1.0

@@ -13,6 +13,7 @@ import torch
 from ..infra.settings import BcBudget, TaskSettings
 from .masking import attach_masks
 from .ppo import evaluate, make_eval_env, make_ppo, summarise_history
+from .stopping import PlateauStopper
 from .tasks import get_task
 
 
@@ -34,6 +35,44 @@ def action_logits(policy, observations: torch.Tensor) -> torch.Tensor:
     return policy.action_net(policy.mlp_extractor.forward_actor(features))
 
 
+# The held-out split uses a generator apart from the data order's (which stays `manual_seed(seed)`).
+VALIDATION_SPLIT_SEED_OFFSET = 3_000_017
+
+
+def validation_split(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(train indices, validation indices) of an n-pair dataset, both sorted and disjoint: round(fraction × n)
+    pairs (at least 1 if fraction > 0, at most n − 1) drawn by a generator that depends only on `seed`, so every
+    level and baseline of a seed holds out the same pairs."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"validation fraction {fraction}: expected a number in [0, 1)")
+    n_val = 0 if fraction == 0 else min(max(round(fraction * n), 1), n - 1)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed + VALIDATION_SPLIT_SEED_OFFSET))
+    return order[n_val:].sort().values, order[:n_val].sort().values
+
+
+def action_agreement(outputs: torch.Tensor, expert_actions: torch.Tensor, action_low=None, action_high=None) -> float:
+    """How well the student's deterministic actions match the expert's. Discrete (integer labels): the fraction
+    of argmax(logits) == expert action (1.0 = always). Continuous: the mean |student action − expert action| over
+    pairs and action dimensions, the student's Gaussian mean clipped to [action_low, action_high] as the env
+    receives it (0.0 = always)."""
+    if len(expert_actions) == 0:
+        return float("nan")
+    if not torch.is_floating_point(expert_actions):
+        return float((outputs.argmax(dim=-1) == expert_actions).double().mean())
+    student = outputs
+    if action_low is not None:
+        low, high = (torch.as_tensor(b, dtype=outputs.dtype) for b in (action_low, action_high))
+        student = torch.clamp(outputs, low, high)
+    return float((student - expert_actions).abs().double().mean())
+
+
+def policy_agreement(policy, observations: torch.Tensor, actions: torch.Tensor) -> float:
+    space = policy.action_space
+    bounds = (space.low, space.high) if hasattr(space, "low") else (None, None)
+    with torch.no_grad():
+        return action_agreement(action_logits(policy, observations), actions, *bounds)
+
+
 def train_bc(
     task_id: str,
     settings: TaskSettings,
@@ -43,9 +82,14 @@ def train_bc(
     theta0: dict[str, torch.Tensor] | None = None,
     masks: dict[str, torch.Tensor] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
-    """Train the student actor on the dataset (see `imitation_loss`) for `budget`; evaluate it in the env every
-    `eval_every_epochs` epochs and after the last. Returns (SB3 policy, metrics)."""
-    epochs, batch_size, eval_episodes = budget.epochs, budget.batch_size, budget.eval_episodes
+    """Train the student actor on the training split of the dataset (see `imitation_loss`), with the loss on the
+    held-out split (`validation_split`) after every epoch and the `PlateauStopper` rule (`budget.stopping`) on it.
+
+    Returns (SB3 policy, metrics). The policy is the best-validation network under `plateau` (restored at the
+    stop) and the last one under `fixed`. The env evaluation runs every `eval_every_epochs` epochs before the stop
+    and once more at the stop on the returned network (the last `history` entry: `step` = the stop epoch,
+    `weights_epoch` = the epoch whose weights it evaluates), so `final_return` is the returned network's."""
+    batch_size, eval_episodes = budget.batch_size, budget.eval_episodes
     start = time.perf_counter()
     policy = make_ppo(task_id, settings, seed).policy  # same architecture (and, with the same seed, init)
     optimizer = torch.optim.Adam(actor_parameters(policy), lr=budget.learning_rate)
@@ -56,29 +100,76 @@ def train_bc(
     policy.set_training_mode(True)
     observations = torch.as_tensor(dataset["observations"])
     actions = torch.as_tensor(dataset["actions"])
+    train_idx, val_idx = validation_split(len(actions), budget.validation_fraction, seed)
+    if budget.stopping == "plateau" and len(val_idx) == 0:
+        raise ValueError("bc.stopping plateau needs a validation split: set bc.validation_fraction > 0")
+    train_obs, train_actions = observations[train_idx], actions[train_idx]
+    val_obs, val_actions = observations[val_idx], actions[val_idx]
     generator = torch.Generator().manual_seed(seed)
     eval_env = make_eval_env(task_id, seed, eval_episodes)
-    history, losses = [], []
+    stopper = PlateauStopper(1, budget.epochs, budget.patience, budget.stopping)
+    restore_best = budget.stopping == "plateau"
+    best_state = None
+    history, losses, val_losses = [], [], []
     loss_fn = imitation_loss(task_id)
-    for epoch in range(1, epochs + 1):
+    while not stopper.done:
         epoch_loss, n_batches = 0.0, 0
-        for batch in torch.randperm(len(actions), generator=generator).split(batch_size):
-            loss = loss_fn(action_logits(policy, observations[batch]), actions[batch])
+        for batch in torch.randperm(len(train_actions), generator=generator).split(batch_size):
+            loss = loss_fn(action_logits(policy, train_obs[batch]), train_actions[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             epoch_loss, n_batches = epoch_loss + loss.item(), n_batches + 1
         losses.append(epoch_loss / n_batches)
-        if epoch % budget.eval_every_epochs == 0 or epoch == epochs:
-            policy.set_training_mode(False)
-            mean, std = evaluate(policy, eval_env, eval_episodes)
-            policy.set_training_mode(True)
-            history.append({"step": epoch, "mean_return": mean, "std_return": std, "loss": losses[-1]})
+        val_loss = float("nan")
+        if len(val_idx):
+            with torch.no_grad():
+                val_loss = loss_fn(action_logits(policy, val_obs), val_actions).item()
+        val_losses.append(val_loss)
+        improved = stopper.update([val_loss])[0]
+        if restore_best and improved:
+            best_state = {k: v.detach().clone() for k, v in policy.state_dict().items()}
+        epoch = stopper.epoch
+        if stopper.running[0] and epoch % budget.eval_every_epochs == 0:
+            history.append(_evaluation(policy, eval_env, eval_episodes, epoch, epoch, losses, val_losses))
+    stopped_epoch = int(stopper.stopped_epoch[0])
+    weights_epoch = stopped_epoch
+    if best_state is not None:
+        policy.load_state_dict(best_state)
+        weights_epoch = int(stopper.best_epoch[0])
+    history.append(_evaluation(policy, eval_env, eval_episodes, stopped_epoch, weights_epoch, losses, val_losses))
     metrics = {
         **summarise_history(history),
         "history": history,
         "loss_per_epoch": losses,
-        "train_epochs": epochs,
+        "val_loss_per_epoch": [_finite_or_none(v) for v in val_losses],
+        "train_epochs": stopped_epoch,
+        "stopping": budget.stopping,
+        "stopped_epoch": stopped_epoch,
+        "best_epoch": int(stopper.best_epoch[0]) or None,
+        "weights_epoch": weights_epoch,
+        "best_val_loss": _finite_or_none(stopper.best_loss[0]),
+        "train_agreement": policy_agreement(policy, train_obs, train_actions),
+        "val_agreement": _finite_or_none(policy_agreement(policy, val_obs, val_actions)),
         "wall_time_s": time.perf_counter() - start,
     }
     return policy, metrics
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a loss that does not exist (no validation split) is null."""
+    return float(value) if np.isfinite(value) else None
+
+
+def _evaluation(policy, eval_env, n_episodes, step, weights_epoch, losses, val_losses) -> dict[str, Any]:
+    policy.set_training_mode(False)
+    mean, std = evaluate(policy, eval_env, n_episodes)
+    policy.set_training_mode(True)
+    return {
+        "step": step,
+        "weights_epoch": weights_epoch,
+        "mean_return": mean,
+        "std_return": std,
+        "loss": losses[weights_epoch - 1],
+        "val_loss": _finite_or_none(val_losses[weights_epoch - 1]),
+    }

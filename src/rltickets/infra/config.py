@@ -74,6 +74,16 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
             f"config key 'task_settings': no settings for task(s) {missing} listed in 'tasks'; "
             "add a task_settings entry for each (see config.yaml)"
         )
+    no_split = [
+        t
+        for t, ts in config["task_settings"].items()
+        if ts["bc"]["stopping"] == "plateau" and ts["bc"]["validation_fraction"] == 0
+    ]
+    if no_split:
+        raise ConfigError(
+            f"config key 'task_settings.{no_split[0]}.bc.validation_fraction': 0 leaves no validation split for "
+            "bc.stopping plateau; expected a number in (0, 1), or bc.stopping: fixed"
+        )
     too_deep = [k for k in config["baselines"]["levels"] if k > config["imp"]["levels"]]
     if too_deep:
         raise ConfigError(
@@ -144,6 +154,12 @@ def _seed_list(seeds: list[int]) -> str:
     return f"{', '.join(str(s) for s in seeds)} (n = {len(seeds)})"
 
 
+def _bc_epochs(bc: dict[str, Any]) -> str:
+    if bc["stopping"] == "fixed":
+        return f"{bc['epochs']} epochs"
+    return f"up to {bc['epochs']} epochs (plateau of the validation loss, patience {bc['patience']})"
+
+
 def describe_run(config: dict[str, Any]) -> str:
     """One paragraph for every report caption: what this run trained, at which budgets, and which of its
     settings are reconstructions [R] rather than the sources' statements."""
@@ -151,7 +167,12 @@ def describe_run(config: dict[str, Any]) -> str:
     left = 100 * (1 - imp["prune_fraction"]) ** imp["levels"]
     budgets = "; ".join(
         f"{task}: RL {settings[task]['rl']['total_timesteps']:,} PPO steps per level, BC "
-        f"{settings[task]['bc']['epochs']} epochs on {settings[task]['bc_data']['n_transitions']:,} expert transitions"
+        f"{_bc_epochs(settings[task]['bc'])} on {settings[task]['bc_data']['n_transitions']:,} expert transitions"
+        + (
+            f" (action noise {settings[task]['bc_data']['action_noise']:g})"
+            if settings[task]["bc_data"]["action_noise"]
+            else ""
+        )
         + (f", seeds {_seed_list(settings[task]['seeds'])}" if "seeds" in settings[task] else "")
         for task in config["tasks"]
     )

@@ -108,18 +108,32 @@ class PpoBudget(Section):
 
 @section
 class BcData(Section):
+    """The expert dataset. `action_noise` (DART-style data): the env is stepped with a perturbed expert action
+    (discrete: a uniformly random action with this probability; continuous: Gaussian noise of std
+    action_noise × (high − low), clipped) while the label stays the expert's clean action; 0 = the deterministic
+    expert. The schema requires it; the default is config.yaml's."""
+
     n_transitions: int
+    action_noise: float = 0.0
 
 
 @section
 class BcBudget(Section):
-    """Behavioural cloning: Adam on the actor, cross-entropy (discrete) or MSE on the mean (continuous)."""
+    """Behavioural cloning: Adam on the actor, cross-entropy (discrete) or MSE on the mean (continuous).
+
+    `epochs` is the maximum. `stopping`: plateau (stop once the loss on the held-out `validation_fraction` of the
+    dataset has not reached a new minimum for `patience` epochs, and return the best-validation network) or fixed
+    (train all `epochs`, return the last network). The schema requires the last three; the defaults are
+    config.yaml's."""
 
     epochs: int
     batch_size: int
     learning_rate: float
     eval_every_epochs: int
     eval_episodes: int
+    validation_fraction: float = 0.1
+    stopping: str = "plateau"
+    patience: int = 20
 
 
 @section
