@@ -4,8 +4,10 @@ split and the plateau rule."""
 import numpy as np
 import pytest
 import torch
+from gymnasium import spaces
+from stable_baselines3.common.env_util import make_vec_env
 
-from rltickets.bc.dataset import check_dataset, collect_expert_dataset
+from rltickets.bc.dataset import DATASET_SEED_OFFSET, check_dataset, collect_expert_dataset, perturbed_actions
 from rltickets.core.cloning import action_logits, imitation_loss, policy_agreement, train_bc, validation_split
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
@@ -118,6 +120,9 @@ def test_continuous_bc_regresses_the_expert_mean_action():
     assert "log_std" not in masks  # only weight matrices of the mean network are prunable
     observations, actions = torch.as_tensor(data["observations"]), torch.as_tensor(data["actions"])
     assert policy_agreement(expert.policy, observations, actions) == 0.0  # mean |Δ| of the clipped mean action
+    noisy = collect_expert_dataset(expert, "Pendulum-v1", 0, 400, action_noise=0.2)
+    assert not np.array_equal(noisy["observations"], data["observations"])
+    assert np.array_equal(noisy["actions"], expert.predict(noisy["observations"], deterministic=True)[0])
     policy, metrics = train_bc(
         "Pendulum-v1", settings, 0, data, bc_budget(6, 64, 1e-3, 3, 1), theta0=theta0, masks=masks
     )
@@ -203,3 +208,52 @@ def test_agreement_is_one_for_the_expert_and_lower_for_an_untrained_student(expe
     assert policy_agreement(expert.policy, observations, actions) == 1.0
     untrained = make_ppo("CartPole-v1", tiny_settings, 7).policy
     assert policy_agreement(untrained, observations, actions) < 1.0
+
+
+# ---- noisy-expert (DART-style) data ----
+def deterministic_expert_rollout(expert, task_id, seed, n_transitions):
+    """The dataset as the collection made it before `action_noise` existed: 8 envs stepped with the expert's
+    deterministic action, (observation, that action) recorded."""
+    env = make_vec_env(task_id, n_envs=8, seed=seed + DATASET_SEED_OFFSET)
+    observations, actions, obs = [], [], env.reset()
+    while sum(map(len, observations)) < n_transitions:
+        action, _ = expert.predict(obs, deterministic=True)
+        observations.append(obs.copy())
+        actions.append(action.copy())
+        obs, *_ = env.step(action)
+    return np.concatenate(observations)[:n_transitions], np.concatenate(actions)[:n_transitions]
+
+
+def test_action_noise_zero_is_the_deterministic_expert_bit_for_bit(expert, dataset):
+    observations, actions = deterministic_expert_rollout(expert, "CartPole-v1", 0, 600)
+    assert np.array_equal(dataset["observations"], observations.astype(np.float32))
+    assert np.array_equal(dataset["actions"], actions.astype(np.int64))
+    explicit = collect_expert_dataset(expert, "CartPole-v1", 0, 600, action_noise=0.0)
+    assert all(np.array_equal(explicit[k], dataset[k]) for k in dataset)
+
+
+def test_action_noise_changes_the_states_but_not_the_labels(expert, dataset):
+    noisy = collect_expert_dataset(expert, "CartPole-v1", 0, 600, action_noise=0.3)
+    assert noisy["observations"].shape == dataset["observations"].shape
+    first_envs = slice(0, 8)  # the reset observations are the same; the noise shows from the first step on
+    assert np.array_equal(noisy["observations"][first_envs], dataset["observations"][first_envs])
+    assert not np.array_equal(noisy["observations"], dataset["observations"])
+    labels, _ = expert.predict(noisy["observations"], deterministic=True)
+    assert np.array_equal(noisy["actions"], labels)  # every label is the expert's clean action in that state
+    again = collect_expert_dataset(expert, "CartPole-v1", 0, 600, action_noise=0.3)
+    assert all(np.array_equal(again[k], noisy[k]) for k in noisy)
+
+
+def test_perturbed_actions_follow_the_noise_model():
+    rng = np.random.default_rng(0)
+    expert_actions = np.zeros(20_000, dtype=np.int64)
+    discrete = perturbed_actions(expert_actions, spaces.Discrete(4), 0.4, rng)
+    assert np.mean(discrete != 0) == pytest.approx(0.4 * 3 / 4, abs=0.01)  # a random action may equal the expert's
+    assert set(np.unique(discrete)) == {0, 1, 2, 3}
+    box = spaces.Box(low=np.array([-2.0, 0.0], dtype=np.float32), high=np.array([2.0, 1.0], dtype=np.float32))
+    centre = np.tile(np.array([0.0, 0.5], dtype=np.float32), (20_000, 1))
+    continuous = perturbed_actions(centre, box, 0.05, rng)
+    assert continuous.dtype == np.float32
+    assert np.std(continuous - centre, axis=0) == pytest.approx([0.05 * 4, 0.05 * 1], rel=0.05)
+    clipped = perturbed_actions(centre, box, 1.0, rng)
+    assert np.all(clipped >= box.low) and np.all(clipped <= box.high) and np.any(clipped == box.high)

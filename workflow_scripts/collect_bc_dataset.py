@@ -13,6 +13,12 @@ from rltickets.infra.settings import TaskSettings
 task, seed, settings = sm.wildcards.task, int(sm.wildcards.seed), TaskSettings.from_dict(sm.params.settings)
 expert = make_ppo(task, settings, seed)
 expert.policy.load_state_dict(tensors.load_sb3_policy_weights(sm.input.expert))
-data = collect_expert_dataset(expert, task, seed, settings.need("bc_data").n_transitions)
-log.info("%d transitions, expert episode return %.1f", len(data["actions"]), data["episode_returns"].mean())
+bc_data = settings.need("bc_data")
+data = collect_expert_dataset(expert, task, seed, bc_data.n_transitions, bc_data.action_noise)
+log.info(
+    "%d transitions, action noise %g, episode return %.1f",
+    len(data["actions"]),
+    bc_data.action_noise,
+    data["episode_returns"].mean(),
+)
 artifacts.save_npz(sm.output[0], **data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 
 from ..core.tasks import get_task
@@ -12,12 +13,22 @@ from ..infra.artifacts import artifact_error, load_npz
 DATASET_SEED_OFFSET = 2_000_003
 
 
-def collect_expert_dataset(expert, task_id: str, seed: int, n_transitions: int) -> dict[str, np.ndarray]:
-    """Roll out the expert's deterministic policy and record (observation, expert action) pairs.
+# The action-noise draws use a generator of their own, seeded apart from the env seeds.
+ACTION_NOISE_SEED_OFFSET = 4_000_037
 
-    Continuous actions are the deterministic action as the env receives it (the Gaussian mean, clipped to
-    the action bounds), so the student learns what the expert does."""
+
+def collect_expert_dataset(
+    expert, task_id: str, seed: int, n_transitions: int, action_noise: float = 0.0
+) -> dict[str, np.ndarray]:
+    """Roll out the expert and record (observation, expert action) pairs.
+
+    The label is always the expert's deterministic action; for continuous actions the one the env receives (the
+    Gaussian mean, clipped to the action bounds), so the student learns what the expert does. With
+    `action_noise` = 0 the env is stepped with that action (the expert's own state distribution); with
+    `action_noise` > 0 it is stepped with `perturbed_actions` (DART-style data: the states around the expert's
+    path that its students drift into, labelled with what the expert would do there)."""
     env = make_vec_env(task_id, n_envs=8, seed=seed + DATASET_SEED_OFFSET)
+    noise = np.random.default_rng(seed + ACTION_NOISE_SEED_OFFSET)
     observations, actions, episode_returns = [], [], []
     obs = env.reset()
     collected = 0
@@ -26,6 +37,8 @@ def collect_expert_dataset(expert, task_id: str, seed: int, n_transitions: int) 
         observations.append(obs.copy())
         actions.append(action.copy())
         collected += len(obs)
+        if action_noise > 0:
+            action = perturbed_actions(action, env.action_space, action_noise, noise)
         obs, _, _, infos = env.step(action)
         episode_returns += [info["episode"]["r"] for info in infos if "episode" in info]
     return {
@@ -33,6 +46,23 @@ def collect_expert_dataset(expert, task_id: str, seed: int, n_transitions: int) 
         "actions": np.concatenate(actions)[:n_transitions].astype(action_dtype(task_id)),
         "episode_returns": np.asarray(episode_returns, dtype=np.float64),
     }
+
+
+def perturbed_actions(actions: np.ndarray, action_space, action_noise: float, rng: np.random.Generator) -> np.ndarray:
+    """The expert's actions as the env is stepped with them under `action_noise` = p. Discrete: each action is
+    replaced with probability p by a uniformly random one (which may equal it). Continuous: Gaussian noise of std
+    p × (high − low) per dimension, clipped to the bounds."""
+    if isinstance(action_space, spaces.Discrete):
+        replace = rng.random(actions.shape) < action_noise
+        random = action_space.start + rng.integers(action_space.n, size=actions.shape)
+        return np.where(replace, random, actions).astype(actions.dtype)
+    if isinstance(action_space, spaces.Box):
+        low, high = action_space.low, action_space.high
+        if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
+            raise ValueError("action noise on a continuous action space needs finite bounds")
+        noisy = actions + rng.normal(size=actions.shape) * action_noise * (high - low)
+        return np.clip(noisy, low, high).astype(actions.dtype)
+    raise TypeError(f"action noise for a {type(action_space).__name__} action space is not implemented")
 
 
 def action_dtype(task_id: str):
