@@ -13,6 +13,7 @@ from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
 from rltickets.core.stopping import PlateauStopper
 from rltickets.imp.level import LevelId, run_level
+from rltickets.imp.tables import level_row
 from rltickets.infra.artifacts import ArtifactError, load_npz, save_npz
 from rltickets.infra.settings import BcBudget, ImpSettings, PpoBudget
 
@@ -81,6 +82,8 @@ def test_bc_level_keeps_pruned_weights_zero(dataset, tiny_settings):
     masks0, weights0, _ = run_level(level0, tiny_settings, imp, theta0, dataset=dataset)
     masks1, weights1, metrics = run_level(level1, tiny_settings, imp, theta0, (masks0, weights0), dataset=dataset)
     assert metrics["fraction_remaining"] == pytest.approx(0.5, abs=1e-3)
+    last3 = np.mean([h["mean_return"] for h in metrics["history"][-3:]])
+    assert level_row(metrics)["last3_return"] == pytest.approx(last3)  # imp.csv reads the BC history as before
     for name, mask in masks1.items():
         assert torch.all(weights1[name][~mask] == 0)
 
