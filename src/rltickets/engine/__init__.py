@@ -1,5 +1,7 @@
-"""The batched engine: all networks of one IMP level trained in one process as stacked tensors.
+"""Batched training engine: every network of one IMP level of one task trained in one process.
 
-`vec_envs` (batched environments), `policy` (stacked SB3 MlpPolicies), `ppo` (batched PPO), `evaluation`
-(batched deterministic episodes). SB3 (`rltickets.core.ppo`) stays the reference implementation.
+The N networks live as stacked tensors and step N x E environments at once (``engine.vec_envs``). SB3
+(``rltickets.core.ppo``, ``rltickets.core.cloning``) stays the reference implementation. Submodules are
+imported explicitly (``from rltickets.engine.vec_envs import make_batched_env``) so that this package
+import stays light.
 """
