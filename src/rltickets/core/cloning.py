@@ -131,37 +131,37 @@ def train_bc(
             best_state = {k: v.detach().clone() for k, v in policy.state_dict().items()}
         epoch = stopper.epoch
         if stopper.running[0] and epoch % budget.eval_every_epochs == 0:
-            history.append(_evaluation(policy, eval_env, eval_episodes, epoch, epoch, losses, val_losses))
+            history.append(evaluation_record(policy, eval_env, eval_episodes, epoch, epoch, losses, val_losses))
     stopped_epoch = int(stopper.stopped_epoch[0])
     weights_epoch = stopped_epoch
     if best_state is not None:
         policy.load_state_dict(best_state)
         weights_epoch = int(stopper.best_epoch[0])
-    history.append(_evaluation(policy, eval_env, eval_episodes, stopped_epoch, weights_epoch, losses, val_losses))
+    history.append(evaluation_record(policy, eval_env, eval_episodes, stopped_epoch, weights_epoch, losses, val_losses))
     metrics = {
         **summarise_history(history),
         "history": history,
         "loss_per_epoch": losses,
-        "val_loss_per_epoch": [_finite_or_none(v) for v in val_losses],
+        "val_loss_per_epoch": [finite_or_none(v) for v in val_losses],
         "train_epochs": stopped_epoch,
         "stopping": budget.stopping,
         "stopped_epoch": stopped_epoch,
         "best_epoch": int(stopper.best_epoch[0]) or None,
         "weights_epoch": weights_epoch,
-        "best_val_loss": _finite_or_none(stopper.best_loss[0]),
+        "best_val_loss": finite_or_none(stopper.best_loss[0]),
         "train_agreement": policy_agreement(policy, train_obs, train_actions),
-        "val_agreement": _finite_or_none(policy_agreement(policy, val_obs, val_actions)),
+        "val_agreement": finite_or_none(policy_agreement(policy, val_obs, val_actions)),
         "wall_time_s": time.perf_counter() - start,
     }
     return policy, metrics
 
 
-def _finite_or_none(value: float) -> float | None:
+def finite_or_none(value: float) -> float | None:
     """JSON has no NaN or infinity: a loss that does not exist (no validation split) is null."""
     return float(value) if np.isfinite(value) else None
 
 
-def _evaluation(policy, eval_env, n_episodes, step, weights_epoch, losses, val_losses) -> dict[str, Any]:
+def evaluation_record(policy, eval_env, n_episodes, step, weights_epoch, losses, val_losses) -> dict[str, Any]:
     policy.set_training_mode(False)
     mean, std = evaluate(policy, eval_env, n_episodes)
     policy.set_training_mode(True)
@@ -171,5 +171,5 @@ def _evaluation(policy, eval_env, n_episodes, step, weights_epoch, losses, val_l
         "mean_return": mean,
         "std_return": std,
         "loss": losses[weights_epoch - 1],
-        "val_loss": _finite_or_none(val_losses[weights_epoch - 1]),
+        "val_loss": finite_or_none(val_losses[weights_epoch - 1]),
     }

@@ -1,0 +1,79 @@
+"""Batched BC (rltickets.engine.bc): a student trained alone equals the same student in a batch, bit for bit, and
+the batch trains as the SB3 path (core.cloning.train_bc) does."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import ci_task_settings
+
+from rltickets.bc.dataset import collect_expert_dataset
+from rltickets.core.cloning import train_bc
+from rltickets.core.masking import dense_masks
+from rltickets.core.ppo import initial_parameters, train_ppo
+from rltickets.core.pruning import prune_global_magnitude
+from rltickets.engine.bc import train_bc_batched
+from rltickets.engine.policy import NetworkSpec
+from rltickets.infra.settings import BcBudget, PpoBudget
+
+TASK = "CartPole-v1"
+SEEDS = [0, 1, 2]
+
+
+@pytest.fixture(scope="module")
+def students():
+    """Three students as one IMP level has them: per-seed θ0 and expert data, one of them pruned."""
+    settings = ci_task_settings(TASK)
+    expert, _ = train_ppo(TASK, settings, 0, PpoBudget(total_timesteps=4096, eval_every_steps=4096, eval_episodes=2))
+    datasets = [collect_expert_dataset(expert, TASK, seed, 400) for seed in SEEDS]
+    inits = [initial_parameters(TASK, settings, seed) for seed in SEEDS]
+    masks = [None, prune_global_magnitude(inits[1], dense_masks(inits[1]), 0.6), None]
+    specs = [NetworkSpec(init, mask, seed) for init, mask, seed in zip(inits, masks, SEEDS, strict=True)]
+    return settings, specs, datasets
+
+
+def budget(**changes):
+    values = dict(epochs=40, batch_size=64, learning_rate=1e-2, eval_every_epochs=4, eval_episodes=2, patience=3)
+    return BcBudget(**{**values, **changes})
+
+
+def without_timing(metrics):
+    return {k: v for k, v in metrics.items() if k not in ("wall_time_s", "networks_in_batch")}
+
+
+@pytest.mark.parametrize("stopping", ["plateau", "fixed"])
+def test_a_student_alone_equals_the_same_student_in_a_batch(students, stopping):
+    settings, specs, datasets = students
+    rules = budget(stopping=stopping, epochs=40 if stopping == "plateau" else 6)
+    batch, batch_metrics = train_bc_batched(TASK, settings, specs, datasets, rules)
+    if stopping == "plateau":
+        assert len({m["stopped_epoch"] for m in batch_metrics}) > 1  # the networks stopped on their own
+        assert all(m["stopped_epoch"] < 40 for m in batch_metrics)
+    for n in range(len(specs)):
+        alone, alone_metrics = train_bc_batched(TASK, settings, [specs[n]], [datasets[n]], rules)
+        batch_state, alone_state = batch.state_dict_of(n), alone.state_dict_of(0)
+        assert all(torch.equal(batch_state[k], alone_state[k]) for k in alone_state)
+        assert without_timing(batch_metrics[n]) == without_timing(alone_metrics[0])
+    pruned = specs[1].masks
+    for name, mask in pruned.items():
+        assert torch.all(batch.state_dict_of(1)[name][~mask] == 0)
+
+
+def test_the_batch_trains_as_the_sb3_path(students):
+    """Same data order, split, loss, optimiser and stopping rule as train_bc: the losses agree to float precision
+    (the stacked forward uses baddbmm where SB3 uses addmm) and so do the stop, the weights and the evaluations."""
+    settings, specs, datasets = students
+    rules = budget()
+    batch, batch_metrics = train_bc_batched(TASK, settings, specs, datasets, rules)
+    for n, spec in enumerate(specs):
+        policy, metrics = train_bc(
+            TASK, settings, spec.stream_seed, datasets[n], rules, theta0=spec.init, masks=spec.masks
+        )
+        assert batch_metrics[n]["stopped_epoch"] == metrics["stopped_epoch"]
+        assert batch_metrics[n]["best_epoch"] == metrics["best_epoch"]
+        np.testing.assert_allclose(batch_metrics[n]["loss_per_epoch"], metrics["loss_per_epoch"], rtol=1e-4)
+        np.testing.assert_allclose(batch_metrics[n]["val_loss_per_epoch"], metrics["val_loss_per_epoch"], rtol=1e-4)
+        sb3_state = policy.state_dict()
+        for name, value in batch.state_dict_of(n).items():
+            torch.testing.assert_close(value, sb3_state[name], rtol=1e-4, atol=1e-5)
+        assert [h["step"] for h in batch_metrics[n]["history"]] == [h["step"] for h in metrics["history"]]
+        assert batch_metrics[n]["val_agreement"] == pytest.approx(metrics["val_agreement"])
