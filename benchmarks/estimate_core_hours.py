@@ -12,8 +12,9 @@ the wall time of every job of a real run of the default config.yaml on this proj
 `snakemake -n` (in a scratch copy, so jobs already done here are counted too) gets the median wall time of the
 measured jobs of the same rule, task and paradigm, falling back to the same rule and task, then the same rule.
 Training jobs are scaled by their training budget relative to the config the times were measured with
-(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC, transitions for BC
-datasets, steps for masked-input agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that
+(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC (`bc.epochs` is the
+maximum under plateau stopping: the scaling assumes the same share of it is used), transitions for BC datasets,
+steps for masked-input agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that
 were not measured take the per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config),
 marked "extrapolated": a lower bound for their larger networks and costlier physics. Rules without any measured
 job are listed as unknown and left out of the total.
