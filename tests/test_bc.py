@@ -1,6 +1,8 @@
 """Behavioural cloning: dataset from a real expert rollout, the loss falls, the student shares θ0, the validation
 split and the plateau rule."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -187,6 +189,7 @@ def test_plateau_stops_before_the_max_and_returns_the_best_validation_network(da
     assert [(h["step"], h["weights_epoch"]) for h in metrics["history"]] == [(stopped, best)]
     assert metrics["final_return"] == metrics["history"][-1]["mean_return"]
     assert 0.5 < metrics["train_agreement"] <= 1 and 0.5 < metrics["val_agreement"] <= 1
+    json.dumps(metrics, allow_nan=False)  # metrics.json: plain JSON, no NaN
 
 
 def test_fixed_runs_all_epochs_and_returns_the_last_network(dataset, tiny_settings):

@@ -1,6 +1,8 @@
 """Batched BC (rltickets.engine.bc): a student trained alone equals the same student in a batch, bit for bit, and
 the batch trains as the SB3 path (core.cloning.train_bc) does."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -53,6 +55,7 @@ def test_a_student_alone_equals_the_same_student_in_a_batch(students, stopping):
         batch_state, alone_state = batch.state_dict_of(n), alone.state_dict_of(0)
         assert all(torch.equal(batch_state[k], alone_state[k]) for k in alone_state)
         assert without_timing(batch_metrics[n]) == without_timing(alone_metrics[0])
+        json.dumps(batch_metrics[n], allow_nan=False)  # metrics.json: plain JSON, no NaN
     pruned = specs[1].masks
     for name, mask in pruned.items():
         assert torch.all(batch.state_dict_of(1)[name][~mask] == 0)
