@@ -196,15 +196,15 @@ class TorchBatchedEnv(BatchedEnv):
         self.final_state: torch.Tensor | None = None
 
     # hooks of the ports
-    def _reset_state(self, rng: np.random.Generator) -> np.ndarray:
-        """The state drawn by gymnasium's reset, as float64 (same draws from ``rng``)."""
+    def _reset_state(self, k: int) -> np.ndarray:
+        """The state gymnasium's reset draws for env k (same draws from ``self.rngs[k]``)."""
         raise NotImplementedError
 
     def _dynamics(self, state: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(next state, terminated, reward as float64) of one step of every env."""
+        """(next state, terminated, float32 reward) of one step of every env; a new state tensor."""
         raise NotImplementedError
 
-    def _observation(self, state: torch.Tensor, envs: list[int]) -> torch.Tensor:
+    def _observation(self, state: torch.Tensor, envs: Sequence[int]) -> torch.Tensor:
         """float32 [len(envs), obs_dim] observation of ``state`` (the rows of ``envs``)."""
         raise NotImplementedError
 
@@ -212,31 +212,37 @@ class TorchBatchedEnv(BatchedEnv):
         if not self.rngs:  # the first reset seeds; later ones continue each env's stream (SB3's DummyVecEnv)
             seeds = [self.env_seed(n, i) for n in range(self.num_networks) for i in range(self.envs_per_network)]
             self.rngs = [gym.utils.seeding.np_random(seed)[0] for seed in seeds]
-        self.state = torch.from_numpy(np.stack([self._reset_state(rng) for rng in self.rngs]))
+        self.state = torch.from_numpy(np.stack([self._reset_state(k) for k in self._all_envs]))
         self.steps.zero_()
-        envs = list(range(self.num_envs))
-        return self._observation(self.state, envs).reshape(self.num_networks, self.envs_per_network, -1)
+        return self._observation(self.state, self._all_envs).view(self.num_networks, self.envs_per_network, -1)
+
+    @property
+    def _all_envs(self) -> range:
+        return range(self.num_envs)
 
     def _flat_actions(self, actions: torch.Tensor) -> torch.Tensor:
-        actions = torch.as_tensor(actions).reshape(self.num_envs)
-        if actions.min() < 0 or actions.max() >= self.n_actions:
+        actions = torch.as_tensor(actions).reshape(self.num_envs).long()
+        values = actions.numpy()
+        if values.min() < 0 or values.max() >= self.n_actions:
             raise ValueError(f"{self.env_id}: actions must lie in [0, {self.n_actions - 1}]")
-        return actions.long()
+        return actions
 
     def step(self, actions: torch.Tensor) -> StepResult:
         if self.state is None:
             raise RuntimeError("call reset() before step()")
         next_state, terminated, rewards = self._dynamics(self.state, self._flat_actions(actions))
-        self.steps += 1
-        truncated = (self.steps >= self.max_episode_steps) & ~terminated
-        envs = list(range(self.num_envs))
-        final_obs = self._observation(next_state, envs)
+        final_obs = self._observation(next_state, self._all_envs)
         self.final_state = next_state
-        ended = torch.nonzero(terminated | truncated).flatten().tolist()
-        if ended:
+        # Episode bookkeeping on numpy views of the tensors: per-call overhead of torch ops dominates at this size.
+        steps = self.steps.numpy()
+        steps += 1
+        ended_by_goal = terminated.numpy()
+        truncated = (steps >= self.max_episode_steps) & ~ended_by_goal
+        ended = np.flatnonzero(ended_by_goal | truncated)
+        if len(ended):
             next_state = next_state.clone()
-            next_state[ended] = torch.from_numpy(np.stack([self._reset_state(self.rngs[k]) for k in ended]))
-            self.steps[ended] = 0
+            next_state[ended] = torch.from_numpy(np.stack([self._reset_state(k) for k in ended]))
+            steps[ended] = 0
             obs = final_obs.clone()
             obs[ended] = self._observation(next_state[ended], ended)
         else:
@@ -244,11 +250,11 @@ class TorchBatchedEnv(BatchedEnv):
         self.state = next_state
         shape = (self.num_networks, self.envs_per_network)
         return StepResult(
-            obs.reshape(*shape, -1),
-            rewards.to(torch.float32).reshape(shape),
-            terminated.reshape(shape),
-            truncated.reshape(shape),
-            final_obs.reshape(*shape, -1),
+            obs.view(*shape, -1),
+            rewards.view(shape),
+            terminated.view(shape),
+            torch.from_numpy(truncated).view(shape),
+            final_obs.view(*shape, -1),
         )
 
 
@@ -263,29 +269,29 @@ class CartPoleBatched(TorchBatchedEnv):
     theta_threshold_radians = 12 * 2 * math.pi / 360
     x_threshold = 2.4
 
-    def _reset_state(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.uniform(low=-0.05, high=0.05, size=(4,))
+    def _reset_state(self, k: int) -> np.ndarray:
+        return self.rngs[k].uniform(low=-0.05, high=0.05, size=(4,))
+
+    def __init__(self, stream_seeds: Sequence[int], envs_per_network: int):
+        super().__init__(stream_seeds, envs_per_network)
+        self._forces = torch.tensor([-self.force_mag, self.force_mag], dtype=torch.float64)
+        self._thresholds = torch.tensor([self.x_threshold, self.theta_threshold_radians], dtype=torch.float64)
+        self._rewards = torch.ones(self.num_envs, dtype=torch.float32)
 
     def _dynamics(self, state, actions):
         x, x_dot, theta, theta_dot = state.unbind(-1)
-        force = torch.where(actions == 1, self.force_mag, -self.force_mag).to(torch.float64)
+        force = self._forces[actions]
         costheta, sintheta = _cos(theta), _sin(theta)
         temp = (force + self.polemass_length * (theta_dot * theta_dot) * sintheta) / self.total_mass
         thetaacc = (self.gravity * sintheta - costheta * temp) / (
             self.length * (4.0 / 3.0 - self.masspole * (costheta * costheta) / self.total_mass)
         )
         xacc = temp - self.polemass_length * thetaacc * costheta / self.total_mass
-        x = x + self.tau * x_dot
-        x_dot = x_dot + self.tau * xacc
-        theta = theta + self.tau * theta_dot
-        theta_dot = theta_dot + self.tau * thetaacc
-        terminated = (
-            (x < -self.x_threshold)
-            | (x > self.x_threshold)
-            | (theta < -self.theta_threshold_radians)
-            | (theta > self.theta_threshold_radians)
-        )
-        return torch.stack((x, x_dot, theta, theta_dot), dim=-1), terminated, torch.ones_like(x)
+        # Euler, all four components at once: x + tau * x_dot, x_dot + tau * xacc, ... elementwise as gymnasium.
+        next_state = state + self.tau * torch.stack((x_dot, xacc, theta_dot, thetaacc), dim=-1)
+        # x < -threshold or x > threshold  <=>  |x| > threshold (negation is exact)
+        terminated = (next_state[:, 0::2].abs() > self._thresholds).any(-1)
+        return next_state, terminated, self._rewards.clone()
 
     def _observation(self, state, envs):
         return state.to(torch.float32)
@@ -305,12 +311,15 @@ class AcrobotBatched(TorchBatchedEnv):
     def __init__(self, stream_seeds: Sequence[int], envs_per_network: int):
         super().__init__(stream_seeds, envs_per_network)
         self._torques = torch.tensor(self.AVAIL_TORQUE, dtype=torch.float64)
+        self._velocity_high = torch.tensor([math.inf, math.inf, self.MAX_VEL_1, self.MAX_VEL_2], dtype=torch.float64)
+        self._velocity_low = -self._velocity_high
+        self._rewards = torch.tensor([-1.0, 0.0], dtype=torch.float32)  # not terminated, terminated
 
-    def _reset_state(self, rng: np.random.Generator) -> np.ndarray:
+    def _reset_state(self, k: int) -> np.ndarray:
         # gymnasium stores the reset state as float32 and integrates in float64 from the first step on.
-        return rng.uniform(low=-0.1, high=0.1, size=(4,)).astype(np.float32).astype(np.float64)
+        return self.rngs[k].uniform(low=-0.1, high=0.1, size=(4,)).astype(np.float32).astype(np.float64)
 
-    def _dsdt(self, s: tuple[torch.Tensor, ...], a: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def _dsdt(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         # Term by term as gymnasium's AcrobotEnv._dsdt (book dynamics), same operation order.
         m1, m2 = self.LINK_MASS_1, self.LINK_MASS_2
         l1 = self.LINK_LENGTH_1
@@ -318,7 +327,7 @@ class AcrobotBatched(TorchBatchedEnv):
         I1 = I2 = self.LINK_MOI  # noqa: N806 - the physics' names
         g = 9.8
         pi = math.pi
-        theta1, theta2, dtheta1, dtheta2 = s
+        theta1, theta2, dtheta1, dtheta2 = s.unbind(-1)
         sin_theta2 = _sin(theta2)
         d1 = m1 * lc1**2 + m2 * (l1**2 + lc2**2 + 2 * l1 * lc2 * _cos(theta2)) + I1 + I2
         d2 = m2 * (lc2**2 + l1 * lc2 * _cos(theta2)) + I2
@@ -333,30 +342,28 @@ class AcrobotBatched(TorchBatchedEnv):
             m2 * lc2**2 + I2 - _pow2(d2) / d1
         )
         ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
-        return dtheta1, dtheta2, ddtheta1, ddtheta2
+        return torch.stack((dtheta1, dtheta2, ddtheta1, ddtheta2), dim=-1)
 
     def _dynamics(self, state, actions):
         torque = self._torques[actions]
-        y0 = state.unbind(-1)
-        dt = self.dt - 0  # rk4 over t = [0, dt]
+        dt = self.dt - 0  # gymnasium's rk4 over t = [0, dt]
         dt2 = dt / 2.0
-        k1 = self._dsdt(y0, torque)
-        k2 = self._dsdt(tuple(y + dt2 * k for y, k in zip(y0, k1, strict=True)), torque)
-        k3 = self._dsdt(tuple(y + dt2 * k for y, k in zip(y0, k2, strict=True)), torque)
-        k4 = self._dsdt(tuple(y + dt * k for y, k in zip(y0, k3, strict=True)), torque)
-        ns = [y + dt / 6.0 * (a + 2 * b + 2 * c + d) for y, a, b, c, d in zip(y0, k1, k2, k3, k4, strict=True)]
-        for j in (0, 1):  # gymnasium's wrap(x, -pi, pi)
-            diff = math.pi - -math.pi
-            while bool((ns[j] > math.pi).any()):
-                ns[j] = torch.where(ns[j] > math.pi, ns[j] - diff, ns[j])
-            while bool((ns[j] < -math.pi).any()):
-                ns[j] = torch.where(ns[j] < -math.pi, ns[j] + diff, ns[j])
-        ns[2] = ns[2].clamp(-self.MAX_VEL_1, self.MAX_VEL_1)
-        ns[3] = ns[3].clamp(-self.MAX_VEL_2, self.MAX_VEL_2)
-        next_state = torch.stack(ns, dim=-1)
+        # Stage arithmetic on all four components at once (elementwise, so the same operations as gymnasium's).
+        k1 = self._dsdt(state, torque)
+        k2 = self._dsdt(state + dt2 * k1, torque)
+        k3 = self._dsdt(state + dt2 * k2, torque)
+        k4 = self._dsdt(state + dt * k3, torque)
+        next_state = state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        angles = next_state.numpy()[:, :2]  # gymnasium's wrap(x, -pi, pi), in place on the shared memory
+        diff = math.pi - -math.pi
+        while (over := angles > math.pi).any():
+            angles[over] -= diff
+        while (under := angles < -math.pi).any():
+            angles[under] += diff
+        next_state.clamp_(self._velocity_low, self._velocity_high)  # gymnasium's bound() on the velocities
+        ns = next_state.unbind(-1)
         terminated = -_cos(ns[0]) - _cos(ns[1] + ns[0]) > 1.0
-        rewards = torch.where(terminated, 0.0, -1.0).to(torch.float64)
-        return next_state, terminated, rewards
+        return next_state, terminated, self._rewards[terminated.long()]
 
     def _observation(self, state, envs):
         s = state.unbind(-1)
@@ -366,8 +373,13 @@ class AcrobotBatched(TorchBatchedEnv):
 class PatrolGridBatched(TorchBatchedEnv):
     """The project's PatrolGrid-v0 (``rltickets.core.envs.patrol_grid``), including its noise channel.
 
-    State columns: agent row, agent col, goal row, goal col, enemy phase. Parameters are read from a default
-    ``PatrolGridEnv`` so the port follows the env's definition.
+    State columns: agent cell, goal cell (flat ``row * size + col``) and enemy phase. Parameters are read from a
+    default ``PatrolGridEnv`` so the port follows the env's definition.
+
+    The noise channel is one ``random((size, size))`` draw per observation from the env's generator. Drawing it
+    env by env at every step would dominate the step, so at each reset the port draws the noise of a whole episode
+    at once (the draws follow each other in the stream, so the values are the same) and, at the next reset,
+    rewinds the generator to where gymnasium's would be: the state before the block, plus the draws used.
     """
 
     gym_id = "PatrolGrid-v0"
@@ -384,43 +396,78 @@ class PatrolGridBatched(TorchBatchedEnv):
         self.goal_reward, self.caught_reward, self.step_reward = grid.goal_reward, grid.caught_reward, grid.step_reward
         self.noise_probability = grid.noise_probability
         self.start_cells, self.goal_cells, self.route = grid.start_cells, grid.goal_cells, grid.route
-        self._moves = torch.as_tensor(MOVES, dtype=torch.long)
-        self._route = torch.as_tensor(grid.route, dtype=torch.long)
-        self._walls = torch.as_tensor(grid.walls)
-        self._walls_channel = torch.as_tensor(grid.walls, dtype=torch.float32)
+        size, cells = self.size, self.size * self.size
+        self._moves = torch.as_tensor([int(row) * size + int(col) for row, col in MOVES])
+        self._route = torch.as_tensor([row * size + col for row, col in grid.route])
+        self._next_phase = torch.as_tensor([(phase + 1) % len(grid.route) for phase in range(len(grid.route))])
+        self._walls = torch.as_tensor(grid.walls).flatten()
+        # Reward by outcome (neither, reached, caught, caught and reached), summed in float64 as the env does.
+        outcomes = (0.0, self.goal_reward, self.caught_reward, self.caught_reward)
+        self._rewards = torch.tensor([self.step_reward + outcome for outcome in outcomes], dtype=torch.float64)
+        self._rewards = self._rewards.to(torch.float32)
+        self._channel_offsets = torch.tensor([CHANNELS.index(c) * cells for c in ("agent", "goal", "enemy")])
+        self._empty_observation = torch.zeros(self.observation_dim, dtype=torch.float32)
+        walls = CHANNELS.index("walls") * cells
+        self._empty_observation[walls : walls + cells] = torch.as_tensor(grid.walls, dtype=torch.float32).flatten()
+        self._noise_slice = slice(CHANNELS.index("noise") * cells, (CHANNELS.index("noise") + 1) * cells)
+        # One noise draw per observation of an episode: the reset's and one per step up to the time limit.
+        self._noise_block = self.max_episode_steps + 1
+        self._noise = torch.zeros((self.num_envs, self._noise_block, cells), dtype=torch.float32)
+        self._noise_values = self._noise.numpy()
+        self._noise_used = torch.zeros(self.num_envs, dtype=torch.long)
+        self._state_before_block: list[dict | None] = [None] * self.num_envs  # None: generator not ahead
+        self._all = torch.arange(self.num_envs)
+        self._scratch_rng = np.random.Generator(np.random.PCG64(0))
 
-    def _reset_state(self, rng: np.random.Generator) -> np.ndarray:
+    def _gymnasium_position(self, k: int, rng: np.random.Generator) -> None:
+        """Set ``rng`` to where gymnasium's generator of env k is: before the noise block, plus the draws used."""
+        rng.bit_generator.state = self._state_before_block[k]
+        rng.random(int(self._noise_used[k]) * self.size * self.size)
+
+    def generator_state(self, k: int) -> dict:
+        """The bit-generator state gymnasium's env k would have now (the port's own generator runs ahead)."""
+        if self._state_before_block[k] is None:
+            return self.rngs[k].bit_generator.state
+        self._gymnasium_position(k, self._scratch_rng)
+        return self._scratch_rng.bit_generator.state
+
+    def _rewind(self, k: int) -> None:
+        if self._state_before_block[k] is not None:
+            self._gymnasium_position(k, self.rngs[k])
+            self._state_before_block[k] = None
+
+    def _reset_state(self, k: int) -> np.ndarray:
+        self._rewind(k)
+        rng = self.rngs[k]
         agent = self.start_cells[int(rng.integers(len(self.start_cells)))]
         goal = self.goal_cells[int(rng.integers(len(self.goal_cells)))]
         phase = int(rng.integers(len(self.route)))
-        return np.array([agent[0], agent[1], goal[0], goal[1], phase], dtype=np.int64)
+        self._state_before_block[k] = rng.bit_generator.state
+        block = rng.random((self._noise_block, self.size * self.size)) < self.noise_probability
+        self._noise_values[k] = block  # through the numpy view: a torch copy per env costs more than the draw
+        self._noise_used[k] = 0
+        return np.array([agent[0] * self.size + agent[1], goal[0] * self.size + goal[1], phase], dtype=np.int64)
 
     def _dynamics(self, state, actions):
-        before, goal, phase_before = state[:, 0:2], state[:, 2:4], state[:, 4]
+        before, goal, phase_before = state.unbind(1)
         target = before + self._moves[actions]
-        blocked = self._walls[target[:, 0], target[:, 1]]
-        agent = torch.where(blocked[:, None], before, target)
-        phase = (phase_before + 1) % len(self.route)
+        agent = torch.where(self._walls[target], before, target)  # walking into the wall leaves the agent in place
+        phase = self._next_phase[phase_before]
         enemy_before, enemy = self._route[phase_before], self._route[phase]
-        caught = (agent == enemy).all(-1) | ((agent == enemy_before).all(-1) & (enemy == before).all(-1))
-        reached = (agent == goal).all(-1)
-        outcome = torch.where(caught, self.caught_reward, torch.where(reached, self.goal_reward, 0.0))
-        rewards = self.step_reward + outcome.to(torch.float64)
-        next_state = torch.cat((agent, goal, phase[:, None]), dim=1)
-        return next_state, caught | reached, rewards
+        caught = (agent == enemy) | ((agent == enemy_before) & (enemy == before))
+        reached = agent == goal
+        rewards = self._rewards[caught.long() * 2 + reached.long()]
+        return torch.stack((agent, goal, phase), dim=1), caught | reached, rewards
 
     def _observation(self, state, envs):
-        rows = torch.arange(len(envs))
-        obs = torch.zeros((len(envs), *self.observation_shape), dtype=torch.float32)
-        enemy = self._route[state[:, 4]]
-        obs[rows, self.channels.index("agent"), state[:, 0], state[:, 1]] = 1.0
-        obs[rows, self.channels.index("goal"), state[:, 2], state[:, 3]] = 1.0
-        obs[:, self.channels.index("walls")] = self._walls_channel
-        obs[rows, self.channels.index("enemy"), enemy[:, 0], enemy[:, 1]] = 1.0
-        shape = (self.size, self.size)
-        noise = np.stack([self.rngs[k].random(shape) < self.noise_probability for k in envs])
-        obs[:, self.channels.index("noise")] = torch.from_numpy(noise)
-        return obs.reshape(len(envs), -1)
+        envs = self._all if isinstance(envs, range) else torch.as_tensor(envs, dtype=torch.long)
+        obs = self._empty_observation.expand(len(envs), -1).clone()
+        cells = torch.stack((state[:, 0], state[:, 1], self._route[state[:, 2]]), dim=1)
+        obs.scatter_(1, cells + self._channel_offsets, 1.0)
+        used = self._noise_used[envs]
+        obs[:, self._noise_slice] = self._noise.view(-1, self._noise.shape[-1])[envs * self._noise_block + used]
+        self._noise_used[envs] = used + 1
+        return obs
 
 
 TORCH_PORTS: dict[str, type[TorchBatchedEnv]] = {
