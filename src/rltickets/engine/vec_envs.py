@@ -436,16 +436,21 @@ class PatrolGridBatched(TorchBatchedEnv):
             self._gymnasium_position(k, self.rngs[k])
             self._state_before_block[k] = None
 
+    def _draw_noise_block(self, k: int) -> None:
+        """Draw the noise of the next observations of env k; gymnasium's generator is where env k's is now."""
+        rng = self.rngs[k]
+        self._state_before_block[k] = rng.bit_generator.state
+        block = rng.random((self._noise_block, self.size * self.size)) < self.noise_probability
+        self._noise_values[k] = block  # through the numpy view: a torch copy per env costs more than the draw
+        self._noise_used[k] = 0
+
     def _reset_state(self, k: int) -> np.ndarray:
         self._rewind(k)
         rng = self.rngs[k]
         agent = self.start_cells[int(rng.integers(len(self.start_cells)))]
         goal = self.goal_cells[int(rng.integers(len(self.goal_cells)))]
         phase = int(rng.integers(len(self.route)))
-        self._state_before_block[k] = rng.bit_generator.state
-        block = rng.random((self._noise_block, self.size * self.size)) < self.noise_probability
-        self._noise_values[k] = block  # through the numpy view: a torch copy per env costs more than the draw
-        self._noise_used[k] = 0
+        self._draw_noise_block(k)
         return np.array([agent[0] * self.size + agent[1], goal[0] * self.size + goal[1], phase], dtype=np.int64)
 
     def _dynamics(self, state, actions):
@@ -461,6 +466,8 @@ class PatrolGridBatched(TorchBatchedEnv):
 
     def _observation(self, state, envs):
         envs = self._all if isinstance(envs, range) else torch.as_tensor(envs, dtype=torch.long)
+        for k in np.flatnonzero(self._noise_used.numpy() >= self._noise_block):  # only if an episode outlasts a block
+            self._draw_noise_block(k)
         obs = self._empty_observation.expand(len(envs), -1).clone()
         cells = torch.stack((state[:, 0], state[:, 1], self._route[state[:, 2]]), dim=1)
         obs.scatter_(1, cells + self._channel_offsets, 1.0)
