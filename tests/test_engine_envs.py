@@ -12,8 +12,8 @@ from rltickets.core.envs import PatrolGridEnv  # registers PatrolGrid-v0 for mak
 from rltickets.engine.vec_envs import TORCH_PORTS, GymnasiumBatchedEnv, PatrolGridBatched, env_kind, make_batched_env
 
 
-def random_actions(env, generator: torch.Generator, n_networks: int | None = None) -> torch.Tensor:
-    shape = (n_networks or env.num_networks, env.envs_per_network)
+def random_actions(env, generator: torch.Generator) -> torch.Tensor:
+    shape = (env.num_networks, env.envs_per_network)
     if env.n_actions is not None:
         return torch.randint(0, env.n_actions, shape, generator=generator)
     low, high = env.action_low.float(), env.action_high.float()
@@ -41,8 +41,8 @@ def assert_matches_sb3_vec_env(env_id: str, seeds: list[int], n_envs: int, steps
                 assert bool(result.truncated[n, i]) == info.get("TimeLimit.truncated", False)
                 final = info["terminal_observation"].reshape(-1) if ref_dones[i] else ref_obs[i].reshape(-1)
                 np.testing.assert_array_equal(result.final_observations[n, i].numpy(), final)
+        assert not bool((result.terminated & result.truncated).any())
         ends += int((result.terminated | result.truncated).sum())
-    assert not bool((result.terminated & result.truncated).any())
     return ends
 
 
