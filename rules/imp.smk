@@ -1,6 +1,6 @@
-# The ticket chains: one job per IMP level. Level k reads level k-1's mask and trained weights (recursion on the
-# digits-only {level} wildcard), prunes, rewinds to θ0 and trains. Then the tidy table, the critical sparsity
-# and Fig. 2 (RL vs BC).
+# The ticket chains: one job per IMP level of a (paradigm, task) chain. Level k reads level k-1's masks and trained
+# weights (recursion on the digits-only {level} wildcard), prunes, rewinds to θ0 and trains. Then the tidy table, the
+# critical sparsity and Fig. 2 (RL vs BC).
 
 
 IMP_OUTPUTS = [
@@ -10,27 +10,62 @@ IMP_OUTPUTS = [
 ]
 
 
-rule imp_level:
-    input:
-        unpack(chain_level_inputs(layout.IMP_LEVEL, layout.THETA0)),
-    output:
-        masks=layout.IMP_LEVEL.file("mask.pt"),
-        weights=layout.IMP_LEVEL.file("weights.pt"),
-        metrics=layout.IMP_LEVEL.file("metrics.json"),
-    log:
-        "results/logs/imp_level/{paradigm}/{task}/seed{seed}/level{level}.log",
-    benchmark:
-        "results/benchmarks/imp_level/{paradigm}/{task}/seed{seed}/level{level}.tsv"
-    conda:
-        "../envs/rl.yaml"
-    resources:
-        runtime="3h",
-        mem_mb=2000,
-    params:
-        settings=level_settings,
-        imp=IMP_LEVEL_SETTINGS,
-    script:
-        "../workflow_scripts/imp_level.py"
+# The chains' seeds: the study's, plus `representations.seeds` for the gridworld and the init-rescaling tasks (whose
+# `none` setting is this chain). Baselines are trained for the study's tasks only.
+_REPR = config["representations"]
+IMP_CHAIN_SEEDS = {
+    t: chain_seeds(
+        STUDY.seeds_of(t) if t in TASKS else (),
+        (
+            _REPR["seeds"]
+            if t == _REPR["grid_task"] or t in _REPR["init_rescaling"]["tasks"]
+            else ()
+        ),
+    )
+    for t in [*TASKS, _REPR["grid_task"], *_REPR["init_rescaling"]["tasks"]]
+    if t
+}
+IMP_LEVEL_JOBS = level_job_rules(
+    "imp_level",
+    IMP_CHAIN_SEEDS,
+    LEVELS,
+    BASELINE_LEVELS,
+    BASELINE_CONDITIONS,
+    baseline_tasks=TASKS,
+    seeds_per_job=STUDY.imp.seeds_per_job,
+)
+
+
+# One job per (paradigm, task, level) — or per chunk of `imp.seeds_per_job` seeds — trains every seed's ticket of
+# that level (and, at `baselines.levels`, every seed's baselines) in one process; the rules differ only in which
+# folders they write (rltickets.imp.level_jobs).
+for job in IMP_LEVEL_JOBS:
+
+    rule:
+        name:
+            job.name
+        input:
+            unpack(level_job_inputs(layout.IMP_LEVEL, layout.THETA0, job.seeds)),
+        output:
+            **level_job_outputs(layout.IMP_LEVEL, job, layout.BASELINE_LEVEL),
+        log:
+            f"results/logs/{job.name}/{{paradigm}}/{{task}}/level{{level}}.log",
+        benchmark:
+            f"results/benchmarks/{job.name}/{{paradigm}}/{{task}}/level{{level}}.tsv"
+        wildcard_constraints:
+            **job.wildcard_constraints,
+        conda:
+            "../envs/rl.yaml"
+        resources:
+            runtime="6h",
+            mem_mb=4000,
+        params:
+            seeds=job.seeds,
+            conditions=job.conditions,
+            settings=level_settings,
+            imp=IMP_LEVEL_SETTINGS,
+        script:
+            "../workflow_scripts/imp_level.py"
 
 
 rule imp_table:
