@@ -16,7 +16,7 @@ from rltickets.infra.config import (
     describe_run,
 )
 from rltickets.infra.settings import SettingsError, Study
-from rltickets.imp.level_jobs import level_job_rules
+from rltickets.imp.level_jobs import study_level_job_rules
 
 # The schema is the gate; the typed settings are built once, from the validated config.
 try:
@@ -39,6 +39,8 @@ IMP_LEVEL_SETTINGS = canonical(
 )
 # What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
+# The generated level rules of the IMP chains (rltickets.imp.level_jobs), by family.
+LEVEL_JOBS = study_level_job_rules(config, STUDY)
 BASELINE_CONDITIONS = config["baselines"]["conditions"]
 BASELINE_LEVELS = config["baselines"]["levels"]
 # The poster's "toy envs" are the discrete classic-control tasks; Fig. 1 right averages the continuous ones.
@@ -95,11 +97,6 @@ def chain_level_inputs(chain, theta0):
         return found
 
     return inputs
-
-
-def chain_seeds(*seed_lists):
-    """The seeds a chain's level jobs train: the union of the seed lists that ask for the chain."""
-    return tuple(sorted({s for seeds in seed_lists for s in seeds}))
 
 
 def level_job_inputs(chain, theta0, seeds):

@@ -10,36 +10,10 @@ IMP_OUTPUTS = [
 ]
 
 
-# The chains' seeds: the study's, plus `representations.seeds` for the gridworld and the init-rescaling tasks (whose
-# `none` setting is this chain). Baselines are trained for the study's tasks only.
-_REPR = config["representations"]
-IMP_CHAIN_SEEDS = {
-    t: chain_seeds(
-        STUDY.seeds_of(t) if t in TASKS else (),
-        (
-            _REPR["seeds"]
-            if t == _REPR["grid_task"] or t in _REPR["init_rescaling"]["tasks"]
-            else ()
-        ),
-    )
-    for t in [*TASKS, _REPR["grid_task"], *_REPR["init_rescaling"]["tasks"]]
-    if t
-}
-IMP_LEVEL_JOBS = level_job_rules(
-    "imp_level",
-    IMP_CHAIN_SEEDS,
-    LEVELS,
-    BASELINE_LEVELS,
-    BASELINE_CONDITIONS,
-    baseline_tasks=TASKS,
-    seeds_per_job=STUDY.imp.seeds_per_job,
-)
-
-
 # One job per (paradigm, task, level) — or per chunk of `imp.seeds_per_job` seeds — trains every seed's ticket of
 # that level (and, at `baselines.levels`, every seed's baselines) in one process; the rules differ only in which
 # folders they write (rltickets.imp.level_jobs).
-for job in IMP_LEVEL_JOBS:
+for job in LEVEL_JOBS["imp_level"]:
 
     rule:
         name:

@@ -130,16 +130,8 @@ rule rescaled_initial_parameters:
         "../workflow_scripts/rescaled_initial_parameters.py"
 
 
-RESCALED_LEVEL_JOBS = level_job_rules(
-    "rescaled_imp_level",
-    {t: chain_seeds(REPR_SEEDS) for t in RESCALING["tasks"]},
-    LEVELS,
-    seeds_per_job=STUDY.imp.seeds_per_job,
-)
-
-
 # The same jobs as imp_level (same script), on the rescaled θ0 and in their own folder tree; no baselines.
-for job in RESCALED_LEVEL_JOBS:
+for job in LEVEL_JOBS["rescaled_imp_level"]:
 
     rule:
         name:

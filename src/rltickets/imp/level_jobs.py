@@ -102,3 +102,38 @@ def _seed_suffixes(seed_lists: list[tuple[int, ...]]) -> dict[tuple[int, ...], s
             suffix += f"_{len(suffixes)}"
         suffixes[seeds] = suffix
     return suffixes
+
+
+def study_level_job_rules(config: Mapping, study) -> dict[str, list[LevelJobRule]]:
+    """Every generated level rule of a validated config (`study`: its `infra.settings.Study`), by family:
+    `imp_level` (the ticket chains) and `rescaled_imp_level` (the init-rescaled chains).
+
+    A ticket chain trains the study's seeds of its task, plus `representations.seeds` for the gridworld and the
+    init-rescaling tasks (whose `none` setting is the ticket chain). Baselines are trained for the study's tasks."""
+    representations = config["representations"]
+    grid, repr_seeds = representations["grid_task"], tuple(representations["seeds"])
+    rescaled_tasks = tuple(representations["init_rescaling"]["tasks"])
+    chains: dict[str, tuple[int, ...]] = {}
+    for task in (*study.tasks, grid, *rescaled_tasks):
+        if task:
+            own = study.seeds_of(task) if task in study.tasks else ()
+            extra = repr_seeds if task == grid or task in rescaled_tasks else ()
+            chains[task] = tuple(sorted({*own, *extra}))
+    baselines = config["baselines"]
+    return {
+        "imp_level": level_job_rules(
+            "imp_level",
+            chains,
+            study.levels,
+            baselines["levels"],
+            baselines["conditions"],
+            baseline_tasks=study.tasks,
+            seeds_per_job=study.imp.seeds_per_job,
+        ),
+        "rescaled_imp_level": level_job_rules(
+            "rescaled_imp_level",
+            {task: tuple(sorted(repr_seeds)) for task in rescaled_tasks},
+            study.levels,
+            seeds_per_job=study.imp.seeds_per_job,
+        ),
+    }
