@@ -13,7 +13,8 @@ the wall time of every job of a real run of the default config.yaml on this proj
 measured jobs of the same rule, task and paradigm, falling back to the same rule and task, then the same rule.
 A level job (rules imp_level*, rescaled_imp_level*: every seed of a level, and at `baselines.levels` every
 baseline) is timed per network: its measured wall time divided by the networks it trained, times the networks of
-the estimated job (`rltickets.imp.level_jobs`). Training jobs are scaled by their training budget relative to the config the times were measured with
+the estimated job (`rltickets.imp.level_jobs`). Training jobs are scaled by their training budget relative to the
+config the times were measured with
 (`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC, transitions for BC
 datasets, steps for masked-input agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that
 were not measured take the per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config),
@@ -36,8 +37,8 @@ from pathlib import Path
 from _common import REPO, copy_workflow, timed_snakemake
 
 from rltickets.core.tasks import continuous_task_ids
-from rltickets.infra.artifacts import load_json
 from rltickets.imp.level_jobs import study_level_job_rules
+from rltickets.infra.artifacts import load_json
 from rltickets.infra.config import load_config
 from rltickets.infra.settings import Study
 from rltickets.summary.run_statistics import job_costs
@@ -116,9 +117,17 @@ def write_times(path: Path, times: list, source: str) -> None:
         writer.writerows((r, p or "", t or "", f"{s:.2f}") for r, p, t, s in sorted(times, key=str))
 
 
+# Tables written before level jobs existed time each baseline network as a job of its own rule.
+PER_NETWORK_RULES = {"baseline_level": "imp_level"}
+
+
 def read_times(path: Path) -> list[tuple[str, str | None, str | None, float]]:
+    """A committed times table (per network for level rules)."""
     lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
-    return [(r["rule"], r["paradigm"] or None, r["task"] or None, float(r["wall_s"])) for r in csv.DictReader(lines)]
+    return [
+        (PER_NETWORK_RULES.get(r["rule"], r["rule"]), r["paradigm"] or None, r["task"] or None, float(r["wall_s"]))
+        for r in csv.DictReader(lines)
+    ]
 
 
 def medians(times: list) -> dict[tuple, float]:

@@ -64,7 +64,7 @@ def test_templates_fill_in_and_errors_name_the_rule():
     mask = layout.IMP_LEVEL.file("mask.pt", paradigm="rl", task="CartPole-v1", seed=3, level=7)
     assert mask == "results/imp/rl/CartPole-v1/seed3/level7/mask.pt"
     assert layout.IMP_LEVEL.file("mask.pt", level=2) == "results/imp/{paradigm}/{task}/seed{seed}/level2/mask.pt"
-    assert layout.producing_rule("/tmp/x/" + mask).startswith("imp_level*")
+    assert layout.producing_rule("/tmp/x/" + mask) == "imp_level"
     assert layout.IMP_LEVEL.made_by("imp_level_with_baselines_seeds5_9") and layout.IMP_LEVEL.made_by("imp_level_2")
     assert not layout.IMP_LEVEL.made_by("imp_table") and not layout.BASELINE_LEVEL.made_by("imp_level")
     assert layout.producing_rule("results/figures/conditions_toy_envs.png") == "plot_conditions"
@@ -73,6 +73,6 @@ def test_templates_fill_in_and_errors_name_the_rule():
     )
     assert layout.producing_rule("results/figures/earlybird_retrain.png") == "eb_plot_runs"
     assert layout.producing_rule("results/somewhere/else.txt") == "unknown"
-    assert "made by rule 'imp_level_with_baselines*" in str(
+    assert "made by rule 'imp_level_with_baselines' (or a rule of its generated family" in str(
         artifact_error("results/baselines/rl/Acrobot-v1/random_reinit/seed0/level4/weights.pt", "cut off")
     )

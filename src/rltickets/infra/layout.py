@@ -79,9 +79,7 @@ class Artefact:
         return rule in self.rules
 
     def describe_rules(self) -> str:
-        """The producing rule(s), as an error message names them."""
-        if self.generated:
-            return f"{self.rule}* (a generated level rule, `snakemake --list-rules`)"
+        """The producing rule(s), as an error message names them (a generated family by its base name)."""
         return " or ".join(self.rules)
 
     def pattern(self) -> re.Pattern:
