@@ -11,10 +11,13 @@ the wall time of every job of a real run of the default config.yaml on this proj
 --write-times; its header says which run). Every job of
 `snakemake -n` (in a scratch copy, so jobs already done here are counted too) gets the median wall time of the
 measured jobs of the same rule, task and paradigm, falling back to the same rule and task, then the same rule.
-Training jobs are scaled by their training budget relative to the config the times were measured with
-(`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset size for BC (`bc.epochs` is the
-maximum under plateau stopping: the scaling assumes the same share of it is used), transitions for BC datasets,
-steps for masked-input agents; evaluation budgets and network sizes are not scaled. MuJoCo tasks that
+A level job (rules imp_level*, rescaled_imp_level*: every seed of a level, and at `baselines.levels` every
+baseline) is timed per network: its measured wall time divided by the networks it trained, times the networks of
+the estimated job (`rltickets.imp.level_jobs`). Training jobs are scaled by their training budget relative to the
+config the times were measured with (`--benchmark-config`): PPO steps for RL levels and experts, epochs x dataset
+size for BC (`bc.epochs` is the maximum under plateau stopping: the scaling assumes the same share of it is used),
+transitions for BC datasets, steps for masked-input agents; evaluation budgets and network sizes are not scaled.
+MuJoCo tasks that
 were not measured take the per-step time of a measured MuJoCo task (InvertedPendulum-v5 in the default config),
 marked "extrapolated": a lower bound for their larger networks and costlier physics. Rules without any measured
 job are listed as unknown and left out of the total.
@@ -35,17 +38,31 @@ from pathlib import Path
 from _common import REPO, copy_workflow, timed_snakemake
 
 from rltickets.core.tasks import continuous_task_ids
+from rltickets.imp.level_jobs import study_level_job_rules
 from rltickets.infra.artifacts import load_json
 from rltickets.infra.config import load_config
+from rltickets.infra.settings import Study
 from rltickets.summary.run_statistics import job_costs
 
 TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
 DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
 # Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule
-# when they have no measured job of their own.
-SAME_WORK_AS = {"baseline_level": "imp_level", "rescaled_imp_level": "imp_level", "baseline_chain": "baseline_level"}
-# Rules whose job does the work of several jobs of the rule it is timed as: how many, from a config.
-LEVELS_PER_JOB = {"baseline_chain": lambda config: len(config["baselines"]["levels"])}
+# when they have no measured job of their own. Level-job families are timed per network.
+SAME_WORK_AS = {"rescaled_imp_level": "imp_level"}
+
+
+def networks_per_job(config: dict) -> dict[str, int]:
+    """How many networks each generated level rule's jobs train, under `config`."""
+    rules = study_level_job_rules(config, Study.from_config(config))
+    return {job.name: len(job.seeds) * (1 + len(job.conditions)) for family in rules.values() for job in family}
+
+
+def level_family(rule: str) -> str:
+    """A generated level rule's family (`imp_level_with_baselines_seeds0_4` -> `imp_level`); other rules as they are."""
+    for family in ("rescaled_imp_level", "imp_level"):
+        if rule == family or rule.startswith(family + "_"):
+            return family
+    return rule
 
 
 def parse_dry_run(stdout: str) -> list[tuple[str, dict[str, str]]]:
@@ -75,11 +92,16 @@ def job_key(job: str) -> tuple[str, str | None, str | None]:
     return parts[0], paradigm, task
 
 
-def measured_times(benchmarks: Path) -> list[tuple[str, str | None, str | None, float]]:
-    """Every job of a run: the wall time of its benchmark file, or for rules without `benchmark:` (θ0, datasets,
-    tables, figures) start-up + work from its usage record (rltickets.infra.jobs.usage_path)."""
+def measured_times(benchmarks: Path, config: dict) -> list[tuple[str, str | None, str | None, float]]:
+    """Every job of a run of `config`: the wall time of its benchmark file (per network for level jobs), or for
+    rules without `benchmark:` (θ0, datasets, tables, figures) start-up + work from its usage record
+    (rltickets.infra.jobs.usage_path)."""
     costs = job_costs(benchmarks)
-    times = [(*job_key(job), wall) for job, wall in zip(costs["job"], costs["wall_s"], strict=True)]
+    networks = networks_per_job(config)
+    times = []
+    for job, wall in zip(costs["job"], costs["wall_s"], strict=True):
+        rule, paradigm, task = job_key(job)
+        times.append((level_family(rule), paradigm, task, wall / networks.get(rule, 1)))
     for record in sorted(benchmarks.rglob("*.usage.json")):
         if not record.with_name(record.name.removesuffix(".usage.json") + ".tsv").exists():
             usage = load_json(record, ("startup_s", "work_s"))
@@ -96,9 +118,17 @@ def write_times(path: Path, times: list, source: str) -> None:
         writer.writerows((r, p or "", t or "", f"{s:.2f}") for r, p, t, s in sorted(times, key=str))
 
 
+# Tables written before level jobs existed time each baseline network as a job of its own rule.
+PER_NETWORK_RULES = {"baseline_level": "imp_level"}
+
+
 def read_times(path: Path) -> list[tuple[str, str | None, str | None, float]]:
+    """A committed times table (per network for level rules)."""
     lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
-    return [(r["rule"], r["paradigm"] or None, r["task"] or None, float(r["wall_s"])) for r in csv.DictReader(lines)]
+    return [
+        (PER_NETWORK_RULES.get(r["rule"], r["rule"]), r["paradigm"] or None, r["task"] or None, float(r["wall_s"]))
+        for r in csv.DictReader(lines)
+    ]
 
 
 def medians(times: list) -> dict[tuple, float]:
@@ -130,17 +160,16 @@ def budget(config: dict, task: str | None, rule: str, paradigm: str | None) -> f
 
 def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -> dict[str, dict]:
     measured_mujoco = sorted({t for (_, _, t) in per_job if t in continuous_task_ids()})
+    networks = networks_per_job(target)
     per_rule: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "unknown": 0, "seconds": 0.0, "sources": set()})
     for rule, wildcards in jobs:
         paradigm, task = wildcards.get("paradigm"), wildcards.get("task")
         row = per_rule[rule]
         row["jobs"] += 1
-        timed_as, timed_task, source = rule, task, "measured"
+        timed_as, timed_task, source = level_family(rule), task, "measured"
         while (timed_as, None, None) not in per_job and timed_as in SAME_WORK_AS:
             timed_as = SAME_WORK_AS[timed_as]
-        repeats = 1.0
-        if rule in LEVELS_PER_JOB:  # a chain job: its levels, relative to what the measured job trained
-            repeats = LEVELS_PER_JOB[rule](target) / (LEVELS_PER_JOB[rule](reference) if timed_as == rule else 1)
+        repeats = float(networks.get(rule, 1))  # a level job: its networks, each timed as one measured network
         if task in continuous_task_ids() and (timed_as, None, task) not in per_job and measured_mujoco:
             timed_task, source = measured_mujoco[0], f"extrapolated from {measured_mujoco[0]}"
         keys = [(timed_as, paradigm, timed_task), (timed_as, None, timed_task), (timed_as, None, None)]
@@ -171,11 +200,12 @@ def main() -> None:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
         machine = f"{os.cpu_count()} cores, one torch thread per job"
         source = f"a run of {args.benchmark_config.name} (commit {commit.stdout.strip()}, {date.today()}, {machine})"
-        write_times(args.write_times, measured_times(args.benchmarks), source)
+        write_times(args.write_times, measured_times(args.benchmarks, load_config(args.benchmark_config)), source)
         print(f"wrote {args.write_times}")
         return
     if args.benchmarks.is_dir():
-        times, source = measured_times(args.benchmarks), f"the benchmark files under {args.benchmarks}"
+        times = measured_times(args.benchmarks, load_config(args.benchmark_config.resolve()))
+        source = f"the benchmark files under {args.benchmarks}"
     else:
         times, source = read_times(args.times), f"{args.times.name}: {args.times.read_text().splitlines()[0][2:]}"
     root = copy_workflow(args.scratch)

@@ -1,8 +1,6 @@
-# Disentangling baselines: leaf jobs derived from the ticket chain's mask at a level; they never feed the chain.
-# Then the tidy table of all four conditions, the mask share, and their figures.
-BASELINE_CONDITIONS = config["baselines"]["conditions"]
-BASELINE_LEVELS = config["baselines"]["levels"]
-BASELINE_JOBS = config["baselines"]["jobs"]
+# Disentangling baselines: derived from each seed's ticket mask at `baselines.levels` and trained in the ticket
+# chain's level jobs (rules/imp.smk, rules imp_level_with_baselines*); they never feed the chain. This file: the
+# tidy table of all four conditions, the mask share, and their figures.
 
 
 # The poster's toy-env panel, Fig. 1 right (continuous tasks) and the CartPole summary, where the config has them.
@@ -28,81 +26,6 @@ BASELINE_OUTPUTS = (
     if BASELINE_CONDITIONS and BASELINE_LEVELS
     else []
 )
-
-
-# `baselines.jobs` picks the job granularity; both rules write the same level folders with the same script.
-if BASELINE_JOBS == "per_level":
-
-    rule baseline_level:
-        input:
-            unpack(bc_dataset),
-            theta0=lambda w: layout.THETA0(task=w.task, seed=w.seed),
-            ticket_masks=lambda w: layout.IMP_LEVEL.file(
-                "mask.pt", **wildcard_values(w)
-            ),
-        output:
-            masks=layout.BASELINE_LEVEL.file("mask.pt"),
-            weights=layout.BASELINE_LEVEL.file("weights.pt"),
-            metrics=layout.BASELINE_LEVEL.file("metrics.json"),
-        log:
-            "results/logs/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.log",
-        benchmark:
-            "results/benchmarks/baseline_level/{paradigm}/{task}/{condition}/seed{seed}/level{level}.tsv"
-        wildcard_constraints:
-            condition=layout.BASELINE_LEVEL.constraints["condition"],
-        conda:
-            "../envs/rl.yaml"
-        resources:
-            runtime="3h",
-            mem_mb=2000,
-        params:
-            levels=lambda w: [int(w.level)],
-            settings=level_settings,
-            imp=IMP_LEVEL_SETTINGS,
-        script:
-            "../workflow_scripts/baseline_level.py"
-
-else:
-
-    # The same baselines, one job per condition and seed for all of `baselines.levels` (`baselines.jobs: per_chain`):
-    # the levels stay independent leaves of the ticket chain, trained one after the other in one process.
-    rule baseline_chain:
-        input:
-            unpack(bc_dataset),
-            theta0=lambda w: layout.THETA0(task=w.task, seed=w.seed),
-            ticket_masks=lambda w: [
-                layout.IMP_LEVEL.file("mask.pt", **wildcard_values(w), level=k)
-                for k in BASELINE_LEVELS
-            ],
-        output:
-            masks=[
-                layout.BASELINE_LEVEL.file("mask.pt", level=k) for k in BASELINE_LEVELS
-            ],
-            weights=[
-                layout.BASELINE_LEVEL.file("weights.pt", level=k)
-                for k in BASELINE_LEVELS
-            ],
-            metrics=[
-                layout.BASELINE_LEVEL.file("metrics.json", level=k)
-                for k in BASELINE_LEVELS
-            ],
-        log:
-            "results/logs/baseline_chain/{paradigm}/{task}/{condition}/seed{seed}.log",
-        benchmark:
-            "results/benchmarks/baseline_chain/{paradigm}/{task}/{condition}/seed{seed}.tsv"
-        wildcard_constraints:
-            condition=layout.BASELINE_LEVEL.constraints["condition"],
-        conda:
-            "../envs/rl.yaml"
-        resources:
-            runtime="24h",
-            mem_mb=2000,
-        params:
-            levels=BASELINE_LEVELS,
-            settings=level_settings,
-            imp=IMP_LEVEL_SETTINGS,
-        script:
-            "../workflow_scripts/baseline_level.py"
 
 
 rule conditions_table:

@@ -16,6 +16,7 @@ from rltickets.infra.config import (
     describe_run,
 )
 from rltickets.infra.settings import SettingsError, Study
+from rltickets.imp.level_jobs import study_level_job_rules
 
 # The schema is the gate; the typed settings are built once, from the validated config.
 try:
@@ -31,12 +32,17 @@ LEVELS = STUDY.levels
 # What this run trained, for every report caption (`{{ snakemake.params.run }}`); a CaptionText, so that editing one
 # task's budget does not redraw every figure.
 RUN_DESCRIPTION = CaptionText(describe_run(config))
-# What one level's job reads of `imp:`. Not `levels`: raising it must only add levels, not redo the chain.
+# What one level's job reads of `imp:`. Not `levels`: raising it must only add levels, not redo the chain; not
+# `seeds_per_job`: how seeds are grouped into jobs never changes a number.
 IMP_LEVEL_SETTINGS = canonical(
-    {k: v for k, v in config["imp"].items() if k != "levels"}
+    {k: v for k, v in config["imp"].items() if k not in ("levels", "seeds_per_job")}
 )
 # What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
+# The generated level rules of the IMP chains (rltickets.imp.level_jobs), by family.
+LEVEL_JOBS = study_level_job_rules(config, STUDY)
+BASELINE_CONDITIONS = config["baselines"]["conditions"]
+BASELINE_LEVELS = config["baselines"]["levels"]
 # The poster's "toy envs" are the discrete classic-control tasks; Fig. 1 right averages the continuous ones.
 TOY_TASKS = [t for t in ("CartPole-v1", "Acrobot-v1") if t in TASKS]
 CONTINUOUS_TASKS = [t for t in TASKS if t in continuous_task_ids()]
@@ -91,6 +97,57 @@ def chain_level_inputs(chain, theta0):
         return found
 
     return inputs
+
+
+def level_job_inputs(chain, theta0, seeds):
+    """The input function of a level job of an IMP chain (ticket or init-rescaled): θ0 of every seed and, for
+    level k > 0, level k-1's masks and trained weights of every seed; BC jobs also read the seeds' expert data.
+    """
+
+    def inputs(wildcards):
+        values = dict(wildcards.items())
+        found = {"theta0": [theta0(**values, seed=s) for s in seeds]}
+        level = int(wildcards.level)
+        if level > 0:
+            previous = {**values, "level": level - 1}
+            found["previous_masks"] = [
+                chain.file("mask.pt", **previous, seed=s) for s in seeds
+            ]
+            found["previous_weights"] = [
+                chain.file("weights.pt", **previous, seed=s) for s in seeds
+            ]
+        if wildcards.paradigm == "bc":
+            found["dataset"] = [
+                layout.BC_DATASET(task=wildcards.task, seed=s) for s in seeds
+            ]
+        return found
+
+    return inputs
+
+
+LEVEL_JOB_FILES = {
+    "masks": "mask.pt",
+    "weights": "weights.pt",
+    "metrics": "metrics.json",
+}
+
+
+def level_job_outputs(chain, job, baselines=None):
+    """A level job's outputs: every seed's level folder of `chain` and, where the job trains baselines, every
+    (condition, seed) folder of `baselines` (named baseline_masks, ...), in the order the job script writes them.
+    """
+    outputs = {
+        name: [chain.file(file, seed=s) for s in job.seeds]
+        for name, file in LEVEL_JOB_FILES.items()
+    }
+    for name, file in LEVEL_JOB_FILES.items():
+        if job.conditions:
+            outputs[f"baseline_{name}"] = [
+                baselines.file(file, condition=c, seed=s)
+                for c in job.conditions
+                for s in job.seeds
+            ]
+    return outputs
 
 
 def final_outputs():

@@ -1,6 +1,6 @@
-# The ticket chains: one job per IMP level. Level k reads level k-1's mask and trained weights (recursion on the
-# digits-only {level} wildcard), prunes, rewinds to θ0 and trains. Then the tidy table, the critical sparsity
-# and Fig. 2 (RL vs BC).
+# The ticket chains: one job per IMP level of a (paradigm, task) chain. Level k reads level k-1's masks and trained
+# weights (recursion on the digits-only {level} wildcard), prunes, rewinds to θ0 and trains. Then the tidy table, the
+# critical sparsity and Fig. 2 (RL vs BC).
 
 
 IMP_OUTPUTS = [
@@ -10,27 +10,36 @@ IMP_OUTPUTS = [
 ]
 
 
-rule imp_level:
-    input:
-        unpack(chain_level_inputs(layout.IMP_LEVEL, layout.THETA0)),
-    output:
-        masks=layout.IMP_LEVEL.file("mask.pt"),
-        weights=layout.IMP_LEVEL.file("weights.pt"),
-        metrics=layout.IMP_LEVEL.file("metrics.json"),
-    log:
-        "results/logs/imp_level/{paradigm}/{task}/seed{seed}/level{level}.log",
-    benchmark:
-        "results/benchmarks/imp_level/{paradigm}/{task}/seed{seed}/level{level}.tsv"
-    conda:
-        "../envs/rl.yaml"
-    resources:
-        runtime="3h",
-        mem_mb=2000,
-    params:
-        settings=level_settings,
-        imp=IMP_LEVEL_SETTINGS,
-    script:
-        "../workflow_scripts/imp_level.py"
+# One job per (paradigm, task, level) — or per chunk of `imp.seeds_per_job` seeds — trains every seed's ticket of
+# that level (and, at `baselines.levels`, every seed's baselines) in one process; the rules differ only in which
+# folders they write (rltickets.imp.level_jobs).
+for job in LEVEL_JOBS["imp_level"]:
+
+    rule:
+        name:
+            job.name
+        input:
+            unpack(level_job_inputs(layout.IMP_LEVEL, layout.THETA0, job.seeds)),
+        output:
+            **level_job_outputs(layout.IMP_LEVEL, job, layout.BASELINE_LEVEL),
+        log:
+            f"results/logs/{job.name}/{{paradigm}}/{{task}}/level{{level}}.log",
+        benchmark:
+            f"results/benchmarks/{job.name}/{{paradigm}}/{{task}}/level{{level}}.tsv"
+        wildcard_constraints:
+            **job.wildcard_constraints,
+        conda:
+            "../envs/rl.yaml"
+        resources:
+            runtime="6h",
+            mem_mb=4000,
+        params:
+            seeds=job.seeds,
+            conditions=job.conditions,
+            settings=level_settings,
+            imp=IMP_LEVEL_SETTINGS,
+        script:
+            "../workflow_scripts/imp_level.py"
 
 
 rule imp_table:

@@ -130,30 +130,39 @@ rule rescaled_initial_parameters:
         "../workflow_scripts/rescaled_initial_parameters.py"
 
 
-# The same job as imp_level (same script), on the rescaled θ0 and in its own folder tree.
-rule rescaled_imp_level:
-    input:
-        unpack(chain_level_inputs(layout.RESCALED_LEVEL, layout.RESCALED_THETA0)),
-    output:
-        masks=layout.RESCALED_LEVEL.file("mask.pt"),
-        weights=layout.RESCALED_LEVEL.file("weights.pt"),
-        metrics=layout.RESCALED_LEVEL.file("metrics.json"),
-    log:
-        "results/logs/rescaled_imp_level/{rescaling}/{paradigm}/{task}/seed{seed}/level{level}.log",
-    benchmark:
-        "results/benchmarks/rescaled_imp_level/{rescaling}/{paradigm}/{task}/seed{seed}/level{level}.tsv"
-    wildcard_constraints:
-        rescaling=layout.RESCALED_LEVEL.constraints["rescaling"],
-    conda:
-        "../envs/rl.yaml"
-    resources:
-        runtime="3h",
-        mem_mb=2000,
-    params:
-        settings=level_settings,
-        imp=IMP_LEVEL_SETTINGS,
-    script:
-        "../workflow_scripts/imp_level.py"
+# The same jobs as imp_level (same script), on the rescaled θ0 and in their own folder tree; no baselines.
+for job in LEVEL_JOBS["rescaled_imp_level"]:
+
+    rule:
+        name:
+            job.name
+        input:
+            unpack(
+                level_job_inputs(
+                    layout.RESCALED_LEVEL, layout.RESCALED_THETA0, job.seeds
+                )
+            ),
+        output:
+            **level_job_outputs(layout.RESCALED_LEVEL, job),
+        log:
+            f"results/logs/{job.name}/{{rescaling}}/{{paradigm}}/{{task}}/level{{level}}.log",
+        benchmark:
+            f"results/benchmarks/{job.name}/{{rescaling}}/{{paradigm}}/{{task}}/level{{level}}.tsv"
+        wildcard_constraints:
+            **job.wildcard_constraints,
+            rescaling=layout.RESCALED_LEVEL.constraints["rescaling"],
+        conda:
+            "../envs/rl.yaml"
+        resources:
+            runtime="6h",
+            mem_mb=4000,
+        params:
+            seeds=job.seeds,
+            conditions=job.conditions,
+            settings=level_settings,
+            imp=IMP_LEVEL_SETTINGS,
+        script:
+            "../workflow_scripts/imp_level.py"
 
 
 rule masked_input_agent:

@@ -5,7 +5,6 @@ import dataclasses
 import pytest
 import torch
 
-from rltickets.baselines.run import run_baseline
 from rltickets.baselines.transforms import (
     CONDITIONS,
     baseline_start,
@@ -18,7 +17,7 @@ from rltickets.baselines.transforms import (
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters
 from rltickets.core.pruning import prune_global_magnitude
-from rltickets.imp.level import LevelId
+from rltickets.imp.level import TICKET, level_metrics, run_level_job
 from rltickets.infra.settings import ImpSettings, PpoBudget
 
 
@@ -130,17 +129,23 @@ def test_unknown_condition_is_refused():
         condition_generator(0, 1, "shuffled")
 
 
-def test_run_baseline_trains_under_its_own_mask(ticket, tiny_settings_module):
+def test_level_job_trains_baselines_under_their_own_masks(ticket, tiny_settings_module):
+    """A level job derives each baseline from the seed's new ticket mask and trains it like the ticket."""
     theta0, masks, _ = ticket
     settings = dataclasses.replace(
         tiny_settings_module, rl=PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2)
     )
-    imp_settings = ImpSettings(prune_critic=False, prune_fraction=0.2, rewind="init")
-    new_masks, weights, metrics = run_baseline(
-        "permuted_permuted", LevelId("rl", "CartPole-v1", 0, 3), settings, imp_settings, theta0, masks
+    imp_settings = ImpSettings(prune_critic=False, prune_fraction=0.2, rewind="init", output_layer="prune")
+    trained = run_level_job(
+        "rl", "CartPole-v1", 4, [0], [theta0], [(masks, theta0)], ["permuted_permuted"], settings, imp_settings
     )
-    for name, mask in new_masks.items():
-        assert torch.all(weights[name][~mask] == 0)  # pruned stays pruned through training
-    assert metrics["condition"] == "permuted_permuted" and metrics["level"] == 3
-    assert metrics["fraction_remaining"] == pytest.approx(0.8**3, abs=0.01)
+    assert [t.network.condition for t in trained] == [TICKET, "permuted_permuted"]
+    ticket_run, baseline = trained
+    for name, mask in baseline.network.masks.items():
+        assert torch.all(baseline.weights[name][~mask] == 0)  # pruned stays pruned through training
+        assert int(mask.sum()) == int(ticket_run.network.masks[name].sum())  # the ticket's layer-wise counts
+    metrics = level_metrics(baseline, imp_settings)
+    assert metrics["condition"] == "permuted_permuted" and metrics["level"] == 4
+    assert metrics["fraction_remaining"] == pytest.approx(0.8**4, abs=0.01)
     assert len(metrics["history"]) >= 2
+    assert "condition" not in level_metrics(ticket_run, imp_settings)

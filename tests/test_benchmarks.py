@@ -4,31 +4,35 @@ fallbacks, budget scaling, MuJoCo extrapolation, and the committed table of a re
 import sys
 
 import pytest
-from conftest import REPO
+from conftest import REPO, load_config
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import estimate_core_hours as estimator  # noqa: E402
 
 
-def settings(rl_steps: int, epochs: int = 10, transitions: int = 1000, expert_steps: int = 1000) -> dict:
-    return {
-        "rl": {"total_timesteps": rl_steps},
-        "bc": {"epochs": epochs},
-        "bc_data": {"n_transitions": transitions},
-        "expert": {"total_timesteps": expert_steps},
-    }
+def config_with(budgets: dict[str, tuple[int, int]], baseline_levels: list[int]) -> dict:
+    """config.yaml with (RL steps, BC epochs) per task, 1000 BC transitions, and the given baseline levels."""
+    from snakemake.utils import update_config
+
+    config = load_config()
+    for task, (rl_steps, epochs) in budgets.items():
+        update_config(
+            config["task_settings"].setdefault(task, {}),
+            {
+                "rl": {"total_timesteps": rl_steps},
+                "bc": {"epochs": epochs},
+                "bc_data": {"n_transitions": 1000},
+                "expert": {"total_timesteps": 1000},
+            },
+        )
+    config["baselines"]["levels"] = baseline_levels
+    config["representations"]["masked_input"]["total_timesteps"] = 1000
+    return config
 
 
-REFERENCE = {
-    "task_settings": {"CartPole-v1": settings(100_000), "InvertedPendulum-v5": settings(60_000)},
-    "representations": {"masked_input": {"total_timesteps": 1000}},
-    "baselines": {"levels": [4, 8]},
-}
-TARGET = {
-    "task_settings": {"CartPole-v1": settings(200_000, epochs=20), "Hopper-v5": settings(1_000_000)},
-    "representations": {"masked_input": {"total_timesteps": 1000}},
-    "baselines": {"levels": [1, 2, 3, 4, 5]},
-}
+REFERENCE = config_with({"CartPole-v1": (100_000, 10), "InvertedPendulum-v5": (60_000, 10)}, [4, 8])
+TARGET = config_with({"CartPole-v1": (200_000, 20), "Hopper-v5": (1_000_000, 10)}, [1, 2, 3, 4, 5])
+# Per network, as the committed table and a run's benchmark files give them (level jobs divided by their networks).
 TIMES = [
     ("imp_level", "rl", "CartPole-v1", 10.0),
     ("imp_level", "rl", "CartPole-v1", 12.0),
@@ -39,44 +43,36 @@ TIMES = [
 ]
 
 
-def test_jobs_are_timed_by_rule_task_and_paradigm_and_scaled_by_budget():
+def test_level_jobs_are_timed_per_network_and_scaled_by_budget():
     jobs = [
-        ("imp_level", {"paradigm": "rl", "task": "CartPole-v1", "seed": "0", "level": "1"}),
-        ("imp_level", {"paradigm": "bc", "task": "CartPole-v1", "seed": "0", "level": "1"}),
-        ("baseline_level", {"paradigm": "rl", "task": "CartPole-v1", "condition": "mask_permuted"}),
+        ("imp_level", {"paradigm": "rl", "task": "CartPole-v1", "level": "0"}),
+        ("imp_level", {"paradigm": "bc", "task": "CartPole-v1", "level": "0"}),
+        ("imp_level_with_baselines", {"paradigm": "rl", "task": "CartPole-v1", "level": "1"}),
         ("imp_table", {}),
         ("eb_dense", {"task": "CartPole-v0", "rep": "0"}),
     ]
     rows = estimator.estimate(jobs, estimator.medians(TIMES), TARGET, REFERENCE)
-    # RL: median 11 s at 1e5 steps -> 22 s at 2e5; BC: 3 s at 10 epochs -> 6 s at 20; tables are not scaled.
-    assert rows["imp_level"]["seconds"] == pytest.approx(22.0 + 6.0)
-    assert rows["baseline_level"]["seconds"] == pytest.approx(22.0)  # no job of its own: timed as a level
+    # Per network: RL median 11 s at 1e5 steps -> 22 s at 2e5; BC 3 s at 10 epochs -> 6 s at 20. A level job of
+    # config.yaml's 5 seeds trains 5 networks, 20 where the three baselines are trained too.
+    assert rows["imp_level"]["seconds"] == pytest.approx(5 * (22.0 + 6.0))
+    assert rows["imp_level_with_baselines"]["seconds"] == pytest.approx(20 * 22.0)
     assert rows["imp_table"]["seconds"] == pytest.approx(2.0)
     assert rows["eb_dense"] == {"jobs": 1, "unknown": 1, "seconds": 0.0, "sources": {"unknown"}}
 
 
-def test_a_chain_job_counts_its_levels():
-    chain = [("baseline_chain", {"paradigm": "rl", "task": "CartPole-v1", "condition": "mask_permuted", "seed": "0"})]
-    # Timed as a level (no baseline job measured): 5 target levels of 22 s.
-    assert estimator.estimate(chain, estimator.medians(TIMES), TARGET, REFERENCE)["baseline_chain"][
-        "seconds"
-    ] == pytest.approx(5 * 22.0)
-    # Measured per level: 5 levels of the baseline's own 8 s (4 s at half the budget).
-    per_level = [*TIMES, ("baseline_level", "rl", "CartPole-v1", 4.0)]
-    assert estimator.estimate(chain, estimator.medians(per_level), TARGET, REFERENCE)["baseline_chain"][
-        "seconds"
-    ] == pytest.approx(5 * 8.0)
-    # Measured as chains of the reference's 2 levels (10 s): 5/2 of a chain.
-    per_chain = [*TIMES, ("baseline_chain", "rl", "CartPole-v1", 10.0)]
-    assert estimator.estimate(chain, estimator.medians(per_chain), TARGET, REFERENCE)["baseline_chain"][
-        "seconds"
-    ] == pytest.approx(2.5 * 20.0)
+def test_networks_per_job_follow_the_seed_chunks():
+    config = load_config("configs/paper.yaml")
+    networks = estimator.networks_per_job(config)
+    assert networks["imp_level_with_baselines_seeds0_4"] == 5 * 4  # 5 seeds per job, ticket and 3 baselines
+    assert networks["imp_level_seeds0_4"] == 5 and networks["rescaled_imp_level_seeds10_14"] == 5
+    assert estimator.level_family("imp_level_with_baselines_seeds5_9") == "imp_level"
+    assert estimator.level_family("rescaled_imp_level_2") == "rescaled_imp_level"
 
 
 def test_an_unmeasured_mujoco_task_is_extrapolated_per_step_from_a_measured_one():
-    jobs = [("imp_level", {"paradigm": "rl", "task": "Hopper-v5", "seed": "0", "level": "0"})]
+    jobs = [("imp_level", {"paradigm": "rl", "task": "Hopper-v5", "level": "0"})]
     row = estimator.estimate(jobs, estimator.medians(TIMES), TARGET, REFERENCE)["imp_level"]
-    assert row["seconds"] == pytest.approx(30.0 * 1_000_000 / 60_000)
+    assert row["seconds"] == pytest.approx(5 * 30.0 * 1_000_000 / 60_000)
     assert row["sources"] == {"extrapolated from InvertedPendulum-v5"}
 
 
@@ -101,7 +97,7 @@ localrule all:
 def test_the_committed_table_is_a_real_run_of_the_default_config():
     times = estimator.read_times(estimator.DEFAULT_TIMES)
     rules = {rule for rule, *_ in times}
-    assert {"imp_level", "baseline_level", "train_expert", "eb_pruned", "supervised_level"} <= rules
+    assert {"imp_level", "train_expert", "eb_pruned", "supervised_level"} <= rules
     assert all(seconds > 0 for *_, seconds in times)
     header = estimator.DEFAULT_TIMES.read_text().splitlines()[0]
     assert "config.yaml" in header

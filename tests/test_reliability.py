@@ -270,7 +270,7 @@ KILL_POINTS = [
             root,
             *[
                 (
-                    f"results/logs/imp_level/{p}/{TASK}/seed0/level{k}.log",
+                    f"results/logs/imp_level/{p}/{TASK}/level{k}.log",
                     f"results/imp/{p}/{TASK}/seed0/level{k}/metrics.json",
                 )
                 for p in ("rl", "bc")
@@ -623,12 +623,8 @@ BAD_CONFIGS = {
         "baselines.conditions.1",
         "mask_permuted, permuted_permuted, random_reinit",
     ),
-    "unknown baseline job granularity": (
-        ("baselines", "jobs"),
-        "chains",
-        "baselines.jobs",
-        "per_level (one job per condition, seed and level) or per_chain",
-    ),
+    "unknown training backend": (("imp", "backend"), "jax", "imp.backend", "batched (rltickets.engine trains"),
+    "seeds per job 0": (("imp", "seeds_per_job"), 0, "imp.seeds_per_job", "an integer >= 1 (seeds per level job"),
     "budget of 0": (
         ("task_settings", TASK, "rl", "total_timesteps"),
         0,

@@ -87,12 +87,15 @@ def test_every_job_has_a_slurm_log_and_its_own_log(slurm_run):
     root, _ = slurm_run
     slurm_logs = root / "results" / "logs" / "slurm"
     levels = sorted(root.glob("results/imp/*/*/seed*/level*/metrics.json"))
-    level_logs = list(slurm_logs.glob("rule_imp_level/*/*.log"))
+    level_logs = list(slurm_logs.glob("rule_imp_level*/*/*.log"))
     assert len(levels) >= 2 * 2 * 4  # paradigms x tasks x levels of configs/ci.yaml, one seed
-    assert len(level_logs) == len(levels)  # one SLURM job, with its log, per level
+    # One SLURM job, with its log, per (paradigm, task, level): it trains every seed of that level.
+    level_jobs = {(m.parts[-5], m.parts[-4], m.parts[-2]) for m in levels}
+    assert len(level_logs) == len(level_jobs)
     for metrics in levels:
-        job_log = root / "results/logs/imp_level" / metrics.parent.relative_to(root / "results/imp")
-        assert job_log.with_suffix(".log").stat().st_size > 0
+        paradigm, task, _, level = metrics.parent.relative_to(root / "results/imp").parts
+        job_logs = list((root / "results/logs").glob(f"imp_level*/{paradigm}/{task}/{level}.log"))
+        assert len(job_logs) == 1 and job_logs[0].stat().st_size > 0
 
 
 def test_sub_minute_jobs_are_packed_into_group_jobs(slurm_run):

@@ -46,7 +46,9 @@ def test_ci_run_produces_tables_and_figure(ci_run):
     metrics = json.loads((ci_run / "results/imp/bc/CartPole-v1/seed1/level2/metrics.json").read_text())
     assert metrics["config"]["imp"]["prune_fraction"] == 0.2 and len(metrics["history"]) >= 1
     assert metrics["versions"]["torch"].startswith("2.13.0")
-    assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/seed0/level3.tsv").exists()
+    # One level job per (paradigm, task, level); level 3 also trains the baselines (baselines.levels [3]).
+    assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/level2.tsv").exists()
+    assert (ci_run / "results/benchmarks/imp_level_with_baselines/rl/Acrobot-v1/level3.tsv").exists()
 
 
 def test_ci_run_trains_all_four_conditions_on_a_discrete_and_a_continuous_task(ci_run):
@@ -88,7 +90,7 @@ def test_changing_one_task_setting_reruns_only_that_task(ci_run, section, key, v
     (ci_run / "changed.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(ci_run, "-n", "--configfile", "changed.yaml")
     outputs = scheduled_outputs(proc)
-    level_outputs = [o for o in outputs if "results/imp/" in o]
+    level_outputs = level_metrics_files(outputs)
     assert len(level_outputs) == len(chains) * 2 * 4  # chains x 2 seeds x 4 levels
     assert all(any(f"results/imp/{c}" in o for c in chains) for o in level_outputs)
     assert any("experts/CartPole-v1" in o for o in outputs) == expert_reruns
@@ -104,40 +106,42 @@ def test_more_levels_only_adds_levels(ci_run):
     (ci_run / "deeper.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(ci_run, "-n", "--configfile", "deeper.yaml")
     outputs = scheduled_outputs(proc)
-    level_outputs = [o for o in outputs if "results/imp/" in o]
+    level_outputs = level_metrics_files(outputs)
     chains = list((ci_run / "results/imp").glob("*/*/seed*/level3/metrics.json"))
     assert len(chains) >= 2 * 3 * 2  # paradigms x tasks x seeds (+ the gridworld's chains of the representations)
     assert len(level_outputs) == len(chains)  # one new level per chain
     assert all("/level4/" in o for o in level_outputs)
 
 
-def test_chain_jobs_write_what_per_level_jobs_write(ci_run, tmp_path):
-    """`baselines.jobs: per_chain` (configs/paper.yaml) trains the levels of a condition in one job: same files, same
-    numbers, bit for bit, as the per-level jobs of the ci run."""
+def level_metrics_files(outputs: list[str]) -> list[str]:
+    """The ticket level folders among a dry run's scheduled outputs (a level job writes one per seed)."""
+    files = [f.strip() for o in outputs for f in o.split(",")]
+    return [f for f in files if "results/imp/" in f and f.endswith("metrics.json")]
+
+
+def test_seed_chunks_write_what_whole_level_jobs_write(ci_run, tmp_path):
+    """`imp.seeds_per_job: 1` trains each seed of a level (and its baselines) in a job of its own: same files, same
+    numbers, bit for bit, as the ci run's jobs of all seeds."""
     root = tmp_path / "copy"
     shutil.copytree(ci_run, root)
     config = yaml.safe_load((root / "configs/ci.yaml").read_text())
-    config["baselines"].update(jobs="per_chain", levels=[2, 3])
-    (root / "chain.yaml").write_text(yaml.safe_dump(config))
-    chains = ["rl/CartPole-v1/mask_permuted/seed0", "bc/Pendulum-v1/random_reinit/seed1"]
-    targets = [f"results/baselines/{chain}/level2/metrics.json" for chain in chains]
-    proc = snakemake(root, "-n", *targets, "--configfile", "chain.yaml")
-    assert proc.stdout.count("rule baseline_chain:") == 2 and "rule baseline_level:" not in proc.stdout
-    snakemake(root, "--cores", "2", *targets, "--configfile", "chain.yaml")
-    for chain in chains:
-        for level in (2, 3):
-            assert (root / f"results/logs/baseline_chain/{chain}.log").exists()
-            written = root / f"results/baselines/{chain}/level{level}"
-            assert json.loads((written / "metrics.json").read_text())["level"] == level
-        per_level, chained = ci_run / f"results/baselines/{chain}/level3", root / f"results/baselines/{chain}/level3"
+    config["imp"]["seeds_per_job"] = 1
+    (root / "chunked.yaml").write_text(yaml.safe_dump(config))
+    folders = ["imp/rl/CartPole-v1/seed1/level3", "baselines/bc/Pendulum-v1/random_reinit/seed1/level3"]
+    targets = [f"results/{folder}/metrics.json" for folder in folders]
+    proc = snakemake(root, "-n", "-f", *targets, "--configfile", "chunked.yaml")
+    assert "rule imp_level_with_baselines_seeds1_1:" in proc.stdout and "seeds0_0" not in proc.stdout
+    snakemake(root, "--cores", "2", "-f", *targets, "--configfile", "chunked.yaml")
+    for folder in folders:
+        whole, chunked = ci_run / f"results/{folder}", root / f"results/{folder}"
         for name in ("mask.pt", "weights.pt"):
-            a, b = (torch.load(d / name, weights_only=True) for d in (per_level, chained))
-            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), (chain, name)
+            a, b = (torch.load(d / name, weights_only=True) for d in (whole, chunked))
+            assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), (folder, name)
         a, b = (
             {k: v for k, v in json.loads((d / "metrics.json").read_text()).items() if k != "wall_time_s"}
-            for d in (per_level, chained)
+            for d in (whole, chunked)
         )
-        assert a == b, chain
+        assert a == b, folder
 
 
 def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):
@@ -148,7 +152,7 @@ def test_corrupt_weights_error_names_file_and_rule(ci_run, tmp_path):
     target = "results/imp/rl/CartPole-v1/seed0/level2/metrics.json"
     proc = snakemake(root, "--cores", "1", "--configfile", "configs/ci.yaml", "-f", target, check=False)
     assert proc.returncode != 0
-    log = (root / "results/logs/imp_level/rl/CartPole-v1/seed0/level2.log").read_text()
+    log = (root / "results/logs/imp_level/rl/CartPole-v1/level2.log").read_text()
     assert "level1/weights.pt: cannot be read" in log and "rule 'imp_level'" in log
 
 
@@ -187,8 +191,10 @@ def test_ci_run_writes_claims_and_run_statistics(ci_run):
     # 2 seeds and 1 repetition are below analysis.claims_min_n: nothing can be called reproduced at this n.
     assert not claims["verdict"].isin(["reproduced", "not reproduced"]).any()
     stats = pd.read_csv(ci_run / "results/tables/run_statistics.csv").set_index("rule")
-    levels_run = len(list((ci_run / "results/imp").rglob("metrics.json")))  # Fig. 2 tasks and the gridworld
-    assert stats.loc["imp_level", "jobs"] == levels_run and stats.loc["imp_level", "cpu_total_s"] > 0
+    # One level job per (paradigm, task, level) of the Fig. 2 tasks and the gridworld.
+    level_jobs = {p.parent.parent.parent / p.parent.name for p in (ci_run / "results/imp").rglob("metrics.json")}
+    level_rules = stats.index.str.fullmatch(r"imp_level(_with_baselines)?(_\d+)?")
+    assert stats.loc[level_rules, "jobs"].sum() == len(level_jobs) and stats.loc["imp_level", "cpu_total_s"] > 0
     assert (ci_run / "results/figures/run_statistics.png").stat().st_size > 10_000
 
 

@@ -1,31 +1,54 @@
-"""One IMP level of one (paradigm, task, seed): prune level k-1, rewind to θ0, train, write the level folder.
-Also the level job of the init-rescaled chains (rule rescaled_imp_level): the same job on a rescaled θ0."""
+"""One level of an IMP chain (ticket or init-rescaled) for every seed of the job: prune level k-1, rewind to θ0,
+train; at `baselines.levels` also every seed's baselines. Writes one level folder per seed and condition."""
 
-from rltickets.infra.training_jobs import provenance, start_training_job
+from rltickets.infra.training_jobs import file_list, provenance, start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_training_job(sm)
 
 from rltickets.bc.dataset import load_bc_dataset
-from rltickets.imp.level import LevelId, run_level
+from rltickets.imp.level import TICKET, level_metrics, run_level_job
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import ImpSettings, TaskSettings
 
 w = sm.wildcards
-run = LevelId(w.paradigm, w.task, int(w.seed), int(w.level))
-theta0 = tensors.load_tensors(sm.input.theta0)
+level, seeds = int(w.level), list(sm.params.seeds)
+theta0s = [tensors.load_tensors(path) for path in file_list(sm.input.theta0)]
 previous = None
-if run.level > 0:
-    previous_masks = tensors.load_masks(sm.input.previous_masks, reference=theta0)
-    previous = previous_masks, tensors.load_tensors(sm.input.previous_weights)
-dataset = load_bc_dataset(sm.input.dataset) if run.paradigm == "bc" else None
+if level > 0:
+    previous = [
+        (tensors.load_masks(masks, reference=theta0), tensors.load_tensors(weights))
+        for masks, weights, theta0 in zip(
+            file_list(sm.input.previous_masks), file_list(sm.input.previous_weights), theta0s, strict=True
+        )
+    ]
+datasets = None
+if w.paradigm == "bc":
+    datasets = {seed: load_bc_dataset(path) for seed, path in zip(seeds, file_list(sm.input.dataset), strict=True)}
 settings, imp = TaskSettings.from_dict(sm.params.settings), ImpSettings.from_dict(sm.params.imp)
-masks, weights, metrics = run_level(run, settings, imp, theta0, previous, dataset)
-log.info(
-    "level %d: %.2f%% remaining, best %.1f", run.level, 100 * metrics["fraction_remaining"], metrics["best_return"]
+trained = run_level_job(
+    w.paradigm, w.task, level, seeds, theta0s, previous, sm.params.conditions, settings, imp, datasets
 )
-tensors.save_tensors(sm.output.masks, masks)
-tensors.save_tensors(sm.output.weights, weights)
-artifacts.save_json(
-    sm.output.metrics, {**metrics, "config": {**sm.params.settings, "imp": sm.params.imp}, "versions": provenance()}
-)
+
+# Networks come back tickets first (by seed), then baselines (by condition, then seed): the order of the outputs.
+folders = {
+    (prefix, name): iter(file_list(sm.output[prefix + name]))
+    for prefix in ("", "baseline_")
+    for name in ("masks", "weights", "metrics")
+    if prefix + name in sm.output.keys()
+}
+versions, config = provenance(), {**sm.params.settings, "imp": sm.params.imp}
+for network in trained:
+    prefix = "" if network.network.condition == TICKET else "baseline_"
+    metrics = level_metrics(network, imp)
+    log.info(
+        "%s seed %d level %d: %.2f%% left, best %.1f",
+        network.network.condition,
+        network.network.run.seed,
+        level,
+        100 * metrics["fraction_remaining"],
+        metrics["best_return"],
+    )
+    tensors.save_tensors(next(folders[prefix, "masks"]), network.network.masks)
+    tensors.save_tensors(next(folders[prefix, "weights"]), network.weights)
+    artifacts.save_json(next(folders[prefix, "metrics"]), {**metrics, "config": config, "versions": versions})

@@ -2,10 +2,15 @@
 
 Level 0 is the dense run from θ0. Level k > 0 prunes `prune_fraction` of the weights that survived level
 k-1, using level k-1's *trained* weights, then rewinds the survivors to θ0 (the ticket `m_k ⊙ θ0`).
+
+A level job (`run_level_job`) does this for every seed of a chain at one level and, where the config asks for
+them, derives and trains the disentangling baselines from each seed's new mask: every network of the level is
+listed first (`level_networks`), then all are trained by one backend (`train_networks`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +113,120 @@ def train_masked(
     return {k: v.detach().clone() for k, v in policy.state_dict().items()}, metrics
 
 
+TICKET = "mask_weights"
+
+
+@dataclass(frozen=True)
+class NetworkToTrain:
+    """One network of a level job: which run it is, its condition (the ticket or a baseline), its start and mask."""
+
+    run: LevelId
+    condition: str
+    init: Tensors
+    masks: Tensors
+    theta0: Tensors
+
+
+@dataclass(frozen=True)
+class TrainedNetwork:
+    network: NetworkToTrain
+    weights: Tensors
+    metrics: dict[str, Any]
+
+
+def level_networks(
+    paradigm: str,
+    task: str,
+    level: int,
+    seeds: Sequence[int],
+    theta0s: Sequence[Tensors],
+    previous: Sequence[tuple[Tensors, Tensors]] | None,
+    conditions: Sequence[str],
+    settings: TaskSettings,
+    imp: ImpSettings,
+) -> list[NetworkToTrain]:
+    """Every network one level job trains: per seed the ticket (its mask from level k-1), then per condition and
+    seed the baseline derived from that mask (`rltickets.baselines.transforms`)."""
+    from ..baselines.transforms import baseline_start, reinit_seed
+
+    tickets = []
+    for index, (seed, theta0) in enumerate(zip(seeds, theta0s, strict=True)):
+        run = LevelId(paradigm, task, seed, level)
+        dense = dense_masks(theta0, include_critic=imp.prune_critic)
+        previous_masks, previous_weights = previous[index] if previous is not None else (None, None)
+        masks = masks_for_level(level, dense, previous_masks, previous_weights, imp)
+        tickets.append(NetworkToTrain(run, TICKET, theta0, masks, theta0))
+    baselines = []
+    for condition in conditions:
+        for ticket in tickets:
+            run = ticket.run
+            fresh = _fresh_init(task, settings, reinit_seed(run.seed, level)) if condition == "random_reinit" else None
+            masks, init = baseline_start(condition, ticket.masks, ticket.theta0, fresh, run.seed, level)
+            baselines.append(NetworkToTrain(run, condition, init, masks, ticket.theta0))
+    return tickets + baselines
+
+
+def _fresh_init(task: str, settings: TaskSettings, seed: int) -> Tensors:
+    from ..core.ppo import initial_parameters
+
+    return initial_parameters(task, settings, seed)
+
+
+def train_networks(
+    networks: Sequence[NetworkToTrain],
+    settings: TaskSettings,
+    datasets: dict[int, dict] | None = None,
+    backend: str = "sb3",
+) -> list[TrainedNetwork]:
+    """Train every network of a level job. `backend`: `sb3` trains one after the other with stable-baselines3
+    (`train_masked`); `batched` trains them all at once with `rltickets.engine`. `datasets`: the BC expert data
+    per seed."""
+    if backend == "batched":
+        from ..engine.level import train_level_batched
+
+        return [
+            TrainedNetwork(network, weights, metrics)
+            for network, (weights, metrics) in zip(
+                networks, train_level_batched(networks, settings, datasets), strict=True
+            )
+        ]
+    if backend != "sb3":
+        raise ValueError(f"unknown training backend {backend!r}; expected 'sb3' or 'batched'")
+    trained = []
+    for network in networks:
+        dataset = datasets[network.run.seed] if network.run.paradigm == "bc" else None
+        weights, metrics = train_masked(network.run, settings, network.init, network.masks, dataset)
+        trained.append(TrainedNetwork(network, weights, metrics))
+    return trained
+
+
+def level_metrics(trained: TrainedNetwork, imp: ImpSettings) -> dict[str, Any]:
+    """A level folder's metrics.json (without the config and versions the job adds): the run's identity and mask
+    report, then the training metrics; baselines also name their condition."""
+    network = trained.network
+    identity = run_identity(network.run, network.masks, network.theta0)
+    if network.condition == TICKET:
+        return {**identity, **trained.metrics}
+    return {"condition": network.condition, "prune_critic": imp.prune_critic, **identity, **trained.metrics}
+
+
+def run_level_job(
+    paradigm: str,
+    task: str,
+    level: int,
+    seeds: Sequence[int],
+    theta0s: Sequence[Tensors],
+    previous: Sequence[tuple[Tensors, Tensors]] | None,
+    conditions: Sequence[str],
+    settings: TaskSettings,
+    imp: ImpSettings,
+    datasets: dict[int, dict] | None = None,
+) -> list[TrainedNetwork]:
+    """One level of a chain for all `seeds` (tickets first, then baselines by condition and seed)."""
+    networks = level_networks(paradigm, task, level, seeds, theta0s, previous, conditions, settings, imp)
+    return train_networks(networks, settings, datasets, imp.backend)
+
+
 def run_level(
     run: LevelId,
     settings: TaskSettings,
@@ -116,10 +235,11 @@ def run_level(
     previous: tuple[Tensors, Tensors] | None = None,
     dataset: dict | None = None,
 ) -> tuple[Tensors, Tensors, dict[str, Any]]:
-    """Train the ticket of one level; `previous` = (masks, trained weights) of level k-1 (None at level 0).
-    Returns (masks, trained policy state_dict, metrics)."""
-    dense = dense_masks(theta0, include_critic=imp.prune_critic)
-    previous_masks, previous_weights = previous if previous is not None else (None, None)
-    masks = masks_for_level(run.level, dense, previous_masks, previous_weights, imp.prune_fraction)
-    weights, metrics = train_masked(run, settings, theta0, masks, dataset)
-    return masks, weights, {**run_identity(run, masks, theta0), **metrics}
+    """The ticket of one seed at one level (a level job of one seed, no baselines); `previous` = (masks, trained
+    weights) of level k-1 (None at level 0). Returns (masks, trained policy state_dict, metrics)."""
+    datasets = {run.seed: dataset} if dataset is not None else None
+    previous_levels = [previous] if previous is not None else None
+    (trained,) = run_level_job(
+        run.paradigm, run.task, run.level, [run.seed], [theta0], previous_levels, (), settings, imp, datasets
+    )
+    return trained.network.masks, trained.weights, level_metrics(trained, imp)

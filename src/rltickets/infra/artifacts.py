@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .layout import producing_rule
+from .layout import artefact_of, producing_rule
 
 
 class ArtifactError(RuntimeError):
@@ -28,8 +28,14 @@ class ArtifactError(RuntimeError):
 
 def artifact_error(path: str | os.PathLike, problem: str) -> ArtifactError:
     rule = producing_rule(path)
+    artefact = artefact_of(path)
+    family = (
+        f" (or a rule of its generated family, `snakemake --list-rules | grep {rule}`)"
+        if artefact and artefact.generated
+        else ""
+    )
     return ArtifactError(
-        f"{path}: {problem}. This file is made by rule '{rule}': delete it and rerun snakemake "
+        f"{path}: {problem}. This file is made by rule '{rule}'{family}: delete it and rerun snakemake "
         "(only the job that makes it and the jobs that depend on it run again)."
     )
 

@@ -28,6 +28,11 @@ WILDCARD_CONSTRAINTS = {
     "paradigm": "rl|bc",
 }
 LEVEL_FILES = ("mask.pt", "weights.pt", "metrics.json")
+# Level jobs are generated rules (rltickets.imp.level_jobs): a family's base name, `_with_baselines` where baselines are
+# trained beside the tickets, `_seeds<first>_<last>` where the seed lists differ or are chunked, `_<n>` to tell
+# apart rules that would otherwise share a name.
+WITH_BASELINES = "_with_baselines"
+GENERATED_SUFFIX = rf"(?:{WITH_BASELINES})?(?:_seeds\d+_\d+)?(?:_\d+)*"
 FIGURE_FORMATS = ("png", "pdf")
 
 
@@ -47,6 +52,7 @@ class Artefact:
     constraints: dict[str, str] = field(default_factory=dict)
     other_rules: tuple[str, ...] = ()
     figure: bool = False
+    generated: bool = False  # `rule` names a family of generated rules (GENERATED_SUFFIX)
 
     def __call__(self, **wildcards) -> str:
         """The path (of the file, or of the folder), with the given wildcards filled in."""
@@ -65,6 +71,16 @@ class Artefact:
     @property
     def rules(self) -> tuple[str, ...]:
         return (self.rule, *self.other_rules)
+
+    def made_by(self, rule: str) -> bool:
+        """Whether `rule` makes this artefact (for a generated family: any rule of the family)."""
+        if self.generated:
+            return re.fullmatch(re.escape(self.rule) + GENERATED_SUFFIX, rule) is not None
+        return rule in self.rules
+
+    def describe_rules(self) -> str:
+        """The producing rule(s), as an error message names them (a generated family by its base name)."""
+        return " or ".join(self.rules)
 
     def pattern(self) -> re.Pattern:
         """Matches the artefact's files, under any folder (runs live in scratch copies, paths may be absolute)."""
@@ -98,7 +114,9 @@ RANDOM_RETURN = Artefact(f"{RESULTS}/random/{{task}}.json", "evaluate_random_pol
 BC_DATASET = Artefact(f"{RESULTS}/bc_data/{{task}}/seed{{seed}}.npz", "collect_bc_dataset")
 
 # ---- the ticket chains (rules/imp.smk) ----
-IMP_LEVEL = Artefact(f"{RESULTS}/imp/{{paradigm}}/{{task}}/seed{{seed}}/level{{level}}", "imp_level", LEVEL_FILES)
+IMP_LEVEL = Artefact(
+    f"{RESULTS}/imp/{{paradigm}}/{{task}}/seed{{seed}}/level{{level}}", "imp_level", LEVEL_FILES, generated=True
+)
 IMP_TABLE = table("imp", "imp_table")
 CRITICAL_SPARSITY_TABLE = table("critical_sparsity", "critical_sparsity_table")
 FIG2 = figure("fig2_rl_vs_bc", "plot_rl_vs_bc")
@@ -107,10 +125,10 @@ FIG2 = figure("fig2_rl_vs_bc", "plot_rl_vs_bc")
 BASELINE_CONDITIONS = "mask_permuted|permuted_permuted|random_reinit"
 BASELINE_LEVEL = Artefact(
     f"{RESULTS}/baselines/{{paradigm}}/{{task}}/{{condition}}/seed{{seed}}/level{{level}}",
-    "baseline_level",
+    "imp_level" + WITH_BASELINES,  # trained in the level jobs of the ticket chain, beside the tickets
     LEVEL_FILES,
     constraints={"condition": BASELINE_CONDITIONS},
-    other_rules=("baseline_chain",),  # baselines.jobs: per_chain
+    generated=True,
 )
 CONDITIONS_TABLE = table("conditions", "conditions_table")
 MASK_SHARE_TABLE = table("mask_share", "mask_share_table")
@@ -144,6 +162,7 @@ RESCALED_LEVEL = Artefact(
     "rescaled_imp_level",
     LEVEL_FILES,
     constraints={"rescaling": RESCALINGS},
+    generated=True,
 )
 MASKED_INPUT_RUN = Artefact(
     f"{RESULTS}/representations/masked_input/{{task}}/{{variant}}/seed{{seed}}/metrics.json",
@@ -202,6 +221,12 @@ RUN_STATISTICS_FIGURE = figure("run_statistics", "run_statistics")
 ARTEFACTS: dict[str, Artefact] = {name: value for name, value in globals().items() if isinstance(value, Artefact)}
 
 
+def artefact_of(path: str) -> Artefact | None:
+    """The layout entry `path` belongs to (any folder prefix), or None."""
+    posix = str(path).replace("\\", "/")
+    return next((artefact for artefact in ARTEFACTS.values() if artefact.pattern().search(posix)), None)
+
+
 def producing_rule(path: str) -> str:
     """The rule that makes `path` (any folder prefix); 'unknown' for a path outside the layout."""
     posix = str(path).replace("\\", "/")
@@ -209,5 +234,5 @@ def producing_rule(path: str) -> str:
         return posix.split("benchmarks/", 1)[1].split("/", 1)[0]
     for artefact in ARTEFACTS.values():
         if artefact.pattern().search(posix):
-            return " or ".join(artefact.rules)
+            return artefact.describe_rules()
     return "unknown"

@@ -175,6 +175,11 @@ class ImpSettings(Section):
     # both, these defaults are config.yaml's): prune | keep | floor.
     output_layer: str = "floor"
     layer_floor: int = 1
+    # Who trains a level job's networks (config `imp.backend`): `batched` (rltickets.engine, all in one process) or
+    # `sb3` (stable-baselines3, one after the other; the reference).
+    backend: str = "sb3"
+    # Seeds per level job (config `imp.seeds_per_job`; null: all). Job granularity only, never the numbers.
+    seeds_per_job: int | None = None
 
 
 # ---- Early-Bird DQN (config `earlybird`) ----

@@ -88,7 +88,6 @@ PRELOAD_FIRST = (
     "snakemake.logging",
     "rltickets.infra.tensors",
     "rltickets.bc.dataset",
-    "rltickets.baselines.run",
     "rltickets.imp.level",
 )
 # Imported afterwards, one module at a time whenever no job runs: what tables and figures need, and the rest of
