@@ -134,11 +134,37 @@ def train_ppo_batched(
     start = time.perf_counter()
     torch.set_num_threads(1)
     hp = PpoHyperparameters.of(task_id, settings)
-    seeds = [spec.stream_seed for spec in networks]
-    n_networks, n_envs, n_steps = len(networks), get_task(task_id).n_envs, hp.n_steps
-    env = make_batched_env(task_id, seeds, n_envs)
     policy = StackedPolicy.from_specs(networks, settings.network.activation)
     optimizer = torch.optim.Adam(policy.parameters(), lr=hp.learning_rate(1.0), eps=ADAM_EPS)
+    history, num_timesteps = run_ppo(task_id, hp, budget, policy, optimizer, [spec.stream_seed for spec in networks])
+    wall = time.perf_counter() - start
+    return [
+        (
+            policy.state_dict_of(n),
+            {
+                **summarise_history(history[n]),
+                "history": history[n],
+                "train_steps": int(num_timesteps),
+                "wall_time_s": wall / len(networks),
+                "batch_networks": len(networks),
+                "batch_wall_time_s": wall,
+            },
+        )
+        for n in range(len(networks))
+    ]
+
+
+def run_ppo(
+    task_id: str,
+    hp: PpoHyperparameters,
+    budget: PpoBudget,
+    policy: StackedPolicy,
+    optimizer: torch.optim.Optimizer,
+    seeds: Sequence[int],
+) -> tuple[list[list[dict[str, float]]], int]:
+    """The PPO loop on `policy` (trained in place): per network its evaluation history, and the steps per network."""
+    n_networks, n_envs, n_steps = len(seeds), get_task(task_id).n_envs, hp.n_steps
+    env = make_batched_env(task_id, seeds, n_envs)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
 
     # Rollout storage, [n_steps, N, E, ...]
@@ -222,18 +248,4 @@ def train_ppo_batched(
     if not history[0] or history[0][-1]["step"] < num_timesteps:
         evaluate_now(num_timesteps)  # the final performance is always measured at the end
     env.close()
-    wall = time.perf_counter() - start
-    return [
-        (
-            policy.state_dict_of(n),
-            {
-                **summarise_history(history[n]),
-                "history": history[n],
-                "train_steps": int(num_timesteps),
-                "wall_time_s": wall / n_networks,
-                "batch_networks": n_networks,
-                "batch_wall_time_s": wall,
-            },
-        )
-        for n in range(n_networks)
-    ]
+    return history, num_timesteps

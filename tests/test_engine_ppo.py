@@ -1,0 +1,165 @@
+"""Batched PPO (rltickets.engine.ppo): SB3's hyper-parameters and GAE, batch independence, masks, learning."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from conftest import ci_task_settings
+from stable_baselines3.common.buffers import RolloutBuffer
+
+from rltickets.core.masking import dense_masks
+from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
+from rltickets.core.pruning import prune_global_magnitude
+from rltickets.engine.evaluation import evaluate_networks
+from rltickets.engine.policy import NetworkSpec, StackedPolicy
+from rltickets.engine.ppo import ADAM_EPS, PpoHyperparameters, compute_gae, run_ppo, train_ppo_batched
+from rltickets.infra.settings import PpoBudget
+
+
+def specs_for(task, settings, seeds, masked=()):
+    """NetworkSpecs from each seed's θ0; seeds in `masked` get a 10 % global-magnitude mask of their θ0."""
+    specs = []
+    for seed in seeds:
+        init = initial_parameters(task, settings, seed)
+        masks = prune_global_magnitude(init, dense_masks(init), 0.9) if seed in masked else None
+        specs.append(NetworkSpec(init, masks, seed))
+    return specs
+
+
+def without_wall_times(metrics):
+    return {k: v for k, v in metrics.items() if "wall_time" not in k and k != "batch_networks"}
+
+
+@pytest.mark.parametrize("task", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
+def test_hyperparameters_are_the_ones_sb3_gets(task):
+    settings = ci_task_settings(task)
+    model, hp = make_ppo(task, settings, 0), PpoHyperparameters.of(task, settings)
+    for name in ("n_steps", "batch_size", "n_epochs", "gamma", "gae_lambda", "ent_coef", "vf_coef", "max_grad_norm"):
+        assert getattr(hp, name) == getattr(model, name), name
+    for progress in (1.0, 0.37, 0.0):
+        assert hp.learning_rate(progress) == pytest.approx(model.lr_schedule(progress))
+        assert hp.clip_range(progress) == pytest.approx(model.clip_range(progress))
+    assert model.policy.optimizer.defaults["eps"] == ADAM_EPS
+
+
+def test_gae_matches_sb3_rollout_buffer():
+    import gymnasium as gym
+
+    n_steps, n_envs, gamma, lam = 7, 3, 0.97, 0.9
+    buffer = RolloutBuffer(n_steps, gym.spaces.Box(-1, 1, (2,)), gym.spaces.Discrete(2), "cpu", lam, gamma, n_envs)
+    rng = np.random.default_rng(0)
+    rewards, values = rng.normal(size=(n_steps, n_envs)), rng.normal(size=(n_steps, n_envs))
+    starts = rng.random((n_steps, n_envs)) < 0.3
+    for t in range(n_steps):
+        buffer.add(
+            np.zeros((n_envs, 2)), np.zeros((n_envs, 1)), rewards[t], starts[t], torch.tensor(values[t]), torch.zeros(3)
+        )
+    last_values, dones = torch.tensor(rng.normal(size=n_envs)), np.array([True, False, False])
+    buffer.compute_returns_and_advantage(last_values, dones)
+    advantages, returns = compute_gae(
+        torch.tensor(rewards, dtype=torch.float32),
+        torch.tensor(values, dtype=torch.float32),
+        torch.tensor(starts, dtype=torch.float32),
+        last_values.float(),
+        torch.tensor(dones),
+        gamma,
+        lam,
+    )
+    np.testing.assert_allclose(advantages.numpy(), buffer.advantages, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(returns.numpy(), buffer.returns, rtol=1e-5, atol=1e-6)
+
+
+def short_rollouts(settings, n_steps=64):
+    return dataclasses.replace(settings, ppo={**settings.ppo_overrides, "n_steps": n_steps})
+
+
+@pytest.mark.parametrize("task, total", [("CartPole-v1", 768), ("Pendulum-v1", 768)])
+def test_a_network_trains_identically_alone_and_in_a_batch(task, total):
+    """Bitwise: same weights, same evaluation history. Every op is per network (one-output layers elementwise,
+    grad norms summed layer by layer, one generator per network, fresh eval envs per evaluation)."""
+    settings = ci_task_settings(task)
+    settings = short_rollouts(settings) if task == "Pendulum-v1" else settings  # 3 iterations of 4 x 64 steps
+    budget = PpoBudget(total_timesteps=total, eval_every_steps=total // 2, eval_episodes=2)
+    batch = specs_for(task, settings, [3, 7, 8, 11], masked=[7, 11])
+    together = train_ppo_batched(task, settings, budget, batch)
+    for index in (0, 3):  # a dense and a masked network
+        (alone_weights, alone_metrics), (weights, metrics) = (
+            train_ppo_batched(task, settings, budget, [batch[index]])[0],
+            together[index],
+        )
+        assert alone_weights.keys() == weights.keys()
+        assert all(torch.equal(alone_weights[k], weights[k]) for k in weights)
+        assert without_wall_times(alone_metrics) == without_wall_times(metrics)
+    initial = batch[0].init
+    assert not torch.equal(together[0][0]["action_net.weight"], initial["action_net.weight"])  # it did train
+    if "log_std" in initial:
+        assert not torch.equal(together[0][0]["log_std"], initial["log_std"])
+
+
+def test_metrics_are_those_of_sb3_train_ppo(tiny_settings):
+    budget = tiny_settings.rl
+    _, sb3_metrics = train_ppo("CartPole-v1", tiny_settings, 0, budget)
+    (weights, metrics), *_ = train_ppo_batched(
+        "CartPole-v1", tiny_settings, budget, specs_for("CartPole-v1", tiny_settings, [0])
+    )
+    assert set(sb3_metrics) <= set(metrics)
+    assert [h["step"] for h in metrics["history"]] == [h["step"] for h in sb3_metrics["history"]]
+    assert metrics["train_steps"] == sb3_metrics["train_steps"]
+    assert metrics["best_return"] == max(h["mean_return"] for h in metrics["history"])
+    policy = make_ppo("CartPole-v1", tiny_settings, 1).policy
+    policy.load_state_dict(weights)  # the trained weights load into SB3 as they are
+
+
+def test_pruned_weights_and_their_adam_moments_stay_zero():
+    task, settings = "CartPole-v1", ci_task_settings("CartPole-v1")
+    specs = specs_for(task, settings, [0, 1], masked=[0, 1])
+    hp = PpoHyperparameters.of(task, settings)
+    policy = StackedPolicy.from_specs(specs, settings.network.activation)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=hp.learning_rate(1.0), eps=ADAM_EPS)
+    run_ppo(task, hp, PpoBudget(total_timesteps=512, eval_every_steps=512, eval_episodes=1), policy, optimizer, [0, 1])
+    for n, spec in enumerate(specs):
+        trained = policy.state_dict_of(n)
+        for name, mask in spec.masks.items():
+            param = policy.param(name)
+            pruned = ~mask.T.bool()  # stacked weights are [in, out]
+            assert torch.all(param[n][pruned] == 0)
+            assert torch.all(optimizer.state[param]["exp_avg"][n][pruned] == 0)
+            assert torch.all(optimizer.state[param]["exp_avg_sq"][n][pruned] == 0)
+            assert torch.all(trained[name][~mask] == 0)
+            survivors = mask.bool()
+            assert not torch.equal(trained[name][survivors], (spec.init[name] * mask)[survivors])
+
+
+def test_cartpole_improves_over_theta0():
+    """4 networks, 4096 steps each: the mean final return must beat θ0's by far (θ0 ≈ 10-20, trained ≈ 100+)."""
+    task, settings = "CartPole-v1", ci_task_settings("CartPole-v1")
+    seeds = [10, 11, 12, 13]
+    specs = specs_for(task, settings, seeds)
+    initial, _ = evaluate_networks(StackedPolicy.from_specs(specs, "relu"), task, seeds, 5, 0)
+    budget = PpoBudget(total_timesteps=4096, eval_every_steps=4096, eval_episodes=5)
+    final = np.array([m["final_return"] for _, m in train_ppo_batched(task, settings, budget, specs)])
+    assert final.mean() > max(3 * initial.mean(), 50), (initial, final)
+
+
+def test_gaussian_head_on_pendulum_clips_env_actions_and_loads_into_sb3(monkeypatch):
+    task = "Pendulum-v1"
+    settings = short_rollouts(ci_task_settings(task))
+    from rltickets.engine import evaluation
+
+    seen = []
+    original = evaluation.env_actions
+
+    def recording(env, actions):
+        clipped = original(env, actions)
+        seen.append((actions.abs().max().item(), clipped.abs().max().item()))
+        return clipped
+
+    monkeypatch.setattr("rltickets.engine.ppo.env_actions", recording)
+    budget = PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2)
+    results = train_ppo_batched(task, settings, budget, specs_for(task, settings, [0, 1], masked=[1]))
+    assert max(clipped for _, clipped in seen) <= 2.0 < max(raw for raw, _ in seen)  # Pendulum's box is [-2, 2]
+    for weights, metrics in results:
+        assert [h["step"] for h in metrics["history"]] == [256, 512]
+        assert all(np.isfinite(h["mean_return"]) and h["mean_return"] < 0 for h in metrics["history"])
+        make_ppo(task, settings, 0).policy.load_state_dict(weights)
