@@ -13,7 +13,16 @@ from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
 from rltickets.core.pruning import prune_global_magnitude
 from rltickets.engine.evaluation import evaluate_networks
 from rltickets.engine.policy import NetworkSpec, StackedPolicy
-from rltickets.engine.ppo import ADAM_EPS, PpoHyperparameters, compute_gae, run_ppo, train_ppo_batched
+from rltickets.engine.ppo import (
+    ADAM_EPS,
+    PpoHyperparameters,
+    Rollout,
+    compute_gae,
+    make_optimizer,
+    run_ppo,
+    train_ppo_batched,
+    update_epoch,
+)
 from rltickets.infra.settings import PpoBudget
 
 
@@ -116,7 +125,7 @@ def test_pruned_weights_and_their_adam_moments_stay_zero():
     specs = specs_for(task, settings, [0, 1], masked=[0, 1])
     hp = PpoHyperparameters.of(task, settings)
     policy = StackedPolicy.from_specs(specs, settings.network.activation)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=hp.learning_rate(1.0), eps=ADAM_EPS)
+    optimizer = make_optimizer(policy, hp)
     run_ppo(task, hp, PpoBudget(total_timesteps=512, eval_every_steps=512, eval_episodes=1), policy, optimizer, [0, 1])
     for n, spec in enumerate(specs):
         trained = policy.state_dict_of(n)
@@ -163,3 +172,50 @@ def test_gaussian_head_on_pendulum_clips_env_actions_and_loads_into_sb3(monkeypa
         assert [h["step"] for h in metrics["history"]] == [256, 512]
         assert all(np.isfinite(h["mean_return"]) and h["mean_return"] < 0 for h in metrics["history"])
         make_ppo(task, settings, 0).policy.load_state_dict(weights)
+
+
+@pytest.mark.parametrize("task", ["CartPole-v1", "Pendulum-v1"])
+def test_update_equals_sb3_train_on_the_same_rollout_and_minibatch_order(task, monkeypatch):
+    """SB3 collects a rollout; SB3's PPO.train() and engine.ppo.update_epoch then learn from it with the same
+    minibatch order (two identical networks in the batch). Same losses, clipping and Adam: equal up to float
+    rounding (nn.Linear vs baddbmm)."""
+    overrides = {"n_steps": 64 if task == "Pendulum-v1" else 32, "batch_size": 64, "n_epochs": 3, "ent_coef": 0.01}
+    base = ci_task_settings(task)
+    settings = dataclasses.replace(base, ppo={**base.ppo_overrides, **overrides})
+    model = make_ppo(task, settings, 4)
+    _, callback = model._setup_learn(10_000, None)
+    model.collect_rollouts(model.env, callback, model.rollout_buffer, n_rollout_steps=model.n_steps)
+    buffer, policy_state = model.rollout_buffer, {k: v.clone() for k, v in model.policy.state_dict().items()}
+
+    def flat(array):  # [n_steps, n_envs, ...] -> [2, n_envs * n_steps, ...], env-major, the same for both networks
+        x = torch.as_tensor(array.swapaxes(0, 1).reshape(-1, *array.shape[2:]))
+        return torch.stack([x, x])
+
+    discrete = not torch.is_floating_point(torch.as_tensor(model.action_space.sample()))
+    actions = flat(buffer.actions)
+    rollout = Rollout(
+        flat(buffer.observations),
+        actions.squeeze(-1).long() if discrete else actions,
+        flat(buffer.log_probs),
+        flat(buffer.advantages),
+        flat(buffer.returns),
+    )
+    size = rollout.returns.shape[1]
+    orders = [torch.randperm(size, generator=torch.Generator().manual_seed(e)) for e in range(3)]
+    permutations = iter(order.numpy() for order in orders)
+    monkeypatch.setattr("stable_baselines3.common.buffers.np.random.permutation", lambda n: next(permutations))
+    model._current_progress_remaining = 0.6
+    model.train()
+
+    hp = PpoHyperparameters.of(task, settings)
+    stacked = StackedPolicy.from_state_dicts([policy_state, policy_state], activation=settings.network.activation)
+    optimizer = make_optimizer(stacked, hp)
+    for group in optimizer.param_groups:
+        group["lr"] = hp.learning_rate(0.6)
+    for order in orders:
+        update_epoch(stacked, optimizer, rollout, torch.stack([order, order]), hp, hp.clip_range(0.6))
+    for n in range(2):
+        engine = stacked.state_dict_of(n)
+        for name, value in model.policy.state_dict().items():
+            assert not torch.equal(value, policy_state[name]) or name.endswith("bias"), name  # SB3 did train
+            torch.testing.assert_close(engine[name], value, rtol=1e-4, atol=1e-5, msg=name)

@@ -149,8 +149,10 @@ class StackedPolicy(nn.Module):
     def distribution(self, actor_out: torch.Tensor) -> torch.distributions.Distribution:
         """SB3's action distribution for the actor's output, batch shape [N, B] (per-dim Normal for Gaussians)."""
         if self.continuous:
-            return torch.distributions.Normal(actor_out, torch.ones_like(actor_out) * self.log_std.exp())
-        return torch.distributions.Categorical(logits=actor_out)
+            return torch.distributions.Normal(
+                actor_out, torch.ones_like(actor_out) * self.log_std.exp(), validate_args=False
+            )
+        return torch.distributions.Categorical(logits=actor_out, validate_args=False)
 
     def log_prob_entropy(self, actor_out: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """log π(a|s) and the entropy [N, B]; Gaussian dimensions are summed as SB3's sum_independent_dims."""

@@ -28,7 +28,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from stable_baselines3 import PPO
@@ -90,6 +90,11 @@ class PpoHyperparameters:
         )
 
 
+def make_optimizer(policy: StackedPolicy, hp: PpoHyperparameters) -> torch.optim.Adam:
+    """Adam over the stacked parameters: elementwise, so per network. foreach: fewer kernel launches, same math."""
+    return torch.optim.Adam(policy.parameters(), lr=hp.learning_rate(1.0), eps=ADAM_EPS, foreach=True)
+
+
 def compute_gae(
     rewards: torch.Tensor,
     values: torch.Tensor,
@@ -125,6 +130,44 @@ def take(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return torch.gather(x, 1, index)
 
 
+class Rollout(NamedTuple):
+    """One iteration's data per network, [N, n_envs * n_steps, ...] (env-major as SB3's swap_and_flatten)."""
+
+    observations: torch.Tensor
+    actions: torch.Tensor
+    log_probs: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+
+
+def update_epoch(
+    policy: StackedPolicy,
+    optimizer: torch.optim.Optimizer,
+    rollout: Rollout,
+    order: torch.Tensor,
+    hp: PpoHyperparameters,
+    clip_range: float,
+) -> None:
+    """One pass over the rollout in minibatches of hp.batch_size, network n's in the order `order[n]`: SB3's
+    PPO.train() loop body, with every network's loss summed (so each gets exactly its own gradient)."""
+    for begin in range(0, order.shape[1], hp.batch_size):
+        index = order[:, begin : begin + hp.batch_size]
+        actor_out, values = policy(take(rollout.observations, index))
+        log_prob, entropy = policy.log_prob_entropy(actor_out, take(rollout.actions, index))
+        advantages = take(rollout.advantages, index)
+        if advantages.shape[1] > 1:  # SB3: no normalisation of a single-sample minibatch
+            advantages = (advantages - advantages.mean(1, keepdim=True)) / (advantages.std(1, keepdim=True) + 1e-8)
+        ratio = torch.exp(log_prob - take(rollout.log_probs, index))
+        policy_loss = -torch.min(advantages * ratio, advantages * torch.clamp(ratio, 1 - clip_range, 1 + clip_range))
+        value_loss = (take(rollout.returns, index) - values).pow(2).mean(1)
+        entropy_loss = -entropy.mean(1)
+        loss = policy_loss.mean(1) + hp.ent_coef * entropy_loss + hp.vf_coef * value_loss  # [N]
+        optimizer.zero_grad()
+        loss.sum().backward()
+        policy.clip_grad_norm_(hp.max_grad_norm)
+        optimizer.step()
+
+
 def train_ppo_batched(
     task_id: str, settings: TaskSettings, budget: PpoBudget, networks: Sequence[NetworkSpec]
 ) -> list[tuple[Tensors, dict[str, Any]]]:
@@ -135,7 +178,7 @@ def train_ppo_batched(
     torch.set_num_threads(1)
     hp = PpoHyperparameters.of(task_id, settings)
     policy = StackedPolicy.from_specs(networks, settings.network.activation)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=hp.learning_rate(1.0), eps=ADAM_EPS)
+    optimizer = make_optimizer(policy, hp)
     history, num_timesteps = run_ppo(task_id, hp, budget, policy, optimizer, [spec.stream_seed for spec in networks])
     wall = time.perf_counter() - start
     return [
@@ -214,36 +257,20 @@ def run_ppo(
             rewards_buf, values_buf, starts_buf, last_values, dones, hp.gamma, hp.gae_lambda
         )
 
-        # ---- 2. Update: n_epochs passes in minibatches, every network on its own data and order ----
+        # ---- 2. Update at SB3's progress_remaining, evaluated once per iteration after the rollout ----
         progress_remaining = 1.0 - num_timesteps / budget.total_timesteps
         for group in optimizer.param_groups:
             group["lr"] = hp.learning_rate(progress_remaining)
-        clip_range = hp.clip_range(progress_remaining)
-        b_obs, b_actions, b_log_probs = per_network(obs_buf), per_network(actions_buf), per_network(log_probs_buf)
-        b_advantages, b_returns = per_network(advantages), per_network(returns)
-        rollout_size = n_envs * n_steps
+        rollout = Rollout(
+            per_network(obs_buf),
+            per_network(actions_buf),
+            per_network(log_probs_buf),
+            per_network(advantages),
+            per_network(returns),
+        )
         for _epoch in range(hp.n_epochs):
-            order = torch.stack([torch.randperm(rollout_size, generator=g) for g in generators])
-            for begin in range(0, rollout_size, hp.batch_size):
-                index = order[:, begin : begin + hp.batch_size]
-                actor_out, values = policy(take(b_obs, index))
-                log_prob, entropy = policy.log_prob_entropy(actor_out, take(b_actions, index))
-                mb_advantages = take(b_advantages, index)
-                if mb_advantages.shape[1] > 1:  # SB3: no normalisation of a single-sample minibatch
-                    mb_advantages = (mb_advantages - mb_advantages.mean(1, keepdim=True)) / (
-                        mb_advantages.std(1, keepdim=True) + 1e-8
-                    )
-                ratio = torch.exp(log_prob - take(b_log_probs, index))
-                policy_loss = -torch.min(
-                    mb_advantages * ratio, mb_advantages * torch.clamp(ratio, 1 - clip_range, 1 + clip_range)
-                ).mean(1)
-                value_loss = (take(b_returns, index) - values).pow(2).mean(1)
-                entropy_loss = -entropy.mean(1)
-                loss = policy_loss + hp.ent_coef * entropy_loss + hp.vf_coef * value_loss  # [N]
-                optimizer.zero_grad()
-                loss.sum().backward()
-                policy.clip_grad_norm_(hp.max_grad_norm)
-                optimizer.step()
+            order = torch.stack([torch.randperm(n_envs * n_steps, generator=g) for g in generators])
+            update_epoch(policy, optimizer, rollout, order, hp, hp.clip_range(progress_remaining))
 
     if not history[0] or history[0][-1]["step"] < num_timesteps:
         evaluate_now(num_timesteps)  # the final performance is always measured at the end
