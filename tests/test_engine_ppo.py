@@ -219,3 +219,10 @@ def test_update_equals_sb3_train_on_the_same_rollout_and_minibatch_order(task, m
         for name, value in model.policy.state_dict().items():
             assert not torch.equal(value, policy_state[name]) or name.endswith("bias"), name  # SB3 did train
             torch.testing.assert_close(engine[name], value, rtol=1e-4, atol=1e-5, msg=name)
+
+
+def test_ppo_arguments_the_engine_does_not_implement_are_refused():
+    base = ci_task_settings("CartPole-v1")
+    for extra in ({"target_kl": 0.01}, {"clip_range_vf": 0.2}, {"sde_sample_freq": 4}):
+        with pytest.raises(ValueError, match="batched PPO"):
+            PpoHyperparameters.of("CartPole-v1", dataclasses.replace(base, ppo={**base.ppo_overrides, **extra}))

@@ -1,6 +1,7 @@
 """Batched PPO: N networks of one task trained in one process, each exactly as stable-baselines3's PPO trains one.
 
-Read top to bottom (after CleanRL's ppo.py): hyper-parameters, then `train_ppo_batched` = rollout, GAE, update.
+Read top to bottom (after CleanRL's ppo.py): hyper-parameters, GAE, one update epoch, then `train_ppo_batched` and
+its loop `run_ppo` (rollout, GAE, update, evaluation; engine.evaluation documents its one difference from SB3).
 What each network sees is what `rltickets.core.ppo.train_ppo` gives one SB3 PPO (version 2.x):
 
 * the task's rl-baselines3-zoo hyper-parameters with the config's overrides (`core.ppo.ppo_hyperparameters`), SB3's
@@ -23,6 +24,7 @@ moments. Continuous actions are clipped to the action box for the env step only 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import time
@@ -72,7 +74,11 @@ class PpoHyperparameters:
             for name, p in inspect.signature(PPO.__init__).parameters.items()
             if p.default is not inspect.Parameter.empty
         }
-        values: dict[str, Any] = {**defaults, **ppo_hyperparameters(task_id, settings)}
+        given = ppo_hyperparameters(task_id, settings)
+        unknown = sorted(set(given) - {f.name for f in dataclasses.fields(cls)} - set(UNSUPPORTED))
+        if unknown:
+            raise ValueError(f"{task_id}: PPO arguments the batched PPO does not implement: {unknown}")
+        values: dict[str, Any] = {**defaults, **given}
         for name, required in UNSUPPORTED.items():
             if values[name] != required:
                 raise ValueError(f"{task_id}: the batched PPO needs {name}={required!r}, got {values[name]!r}")
