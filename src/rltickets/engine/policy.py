@@ -117,8 +117,17 @@ class StackedPolicy(nn.Module):
         return weight
 
     def linear(self, layer: str, x: torch.Tensor) -> torch.Tensor:
-        """x [N, B, in] -> x @ W + b [N, B, out] for every network at once."""
-        return torch.baddbmm(self.param(layer + ".bias"), x, self.weight(layer))
+        """x [N, B, in] -> x @ W + b [N, B, out] for every network at once.
+
+        A layer with one output (the critic's value head, a 1-D Gaussian mean) or one input is computed elementwise:
+        CPU bmm takes a matrix-vector path for it whose rounding depends on the number of networks in the batch, so
+        a network trained alone would drift (by ~1e-8) from the same network trained in a batch."""
+        bias, weight = self.param(layer + ".bias"), self.weight(layer)
+        if weight.shape[2] == 1:
+            return (x * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias
+        if weight.shape[1] == 1:
+            return x * weight + bias
+        return torch.baddbmm(bias, x, weight)
 
     def mlp(self, layers: list[str], x: torch.Tensor) -> torch.Tensor:
         for layer in layers:
@@ -140,8 +149,10 @@ class StackedPolicy(nn.Module):
     def distribution(self, actor_out: torch.Tensor) -> torch.distributions.Distribution:
         """SB3's action distribution for the actor's output, batch shape [N, B] (per-dim Normal for Gaussians)."""
         if self.continuous:
-            return torch.distributions.Normal(actor_out, torch.ones_like(actor_out) * self.log_std.exp())
-        return torch.distributions.Categorical(logits=actor_out)
+            return torch.distributions.Normal(
+                actor_out, torch.ones_like(actor_out) * self.log_std.exp(), validate_args=False
+            )
+        return torch.distributions.Categorical(logits=actor_out, validate_args=False)
 
     def log_prob_entropy(self, actor_out: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """log π(a|s) and the entropy [N, B]; Gaussian dimensions are summed as SB3's sum_independent_dims."""
@@ -195,8 +206,13 @@ class StackedPolicy(nn.Module):
 
     def per_network_grad_norm(self) -> torch.Tensor:
         """The L2 norm of each network's whole gradient [N] (what SB3's clip_grad_norm_ sees for one network)."""
-        squares = [p.grad.pow(2).reshape(self.num_networks, -1).sum(1) for p in self.parameters() if p.grad is not None]
-        return torch.stack(squares).sum(0).sqrt()
+        total = torch.zeros(self.num_networks)
+        for p in self.parameters():
+            if p.grad is not None:
+                # Accumulated layer by layer: a reduction over a stacked [layers, N] tensor sums in an order that
+                # depends on N, which would make a network's clipping depend on its batch.
+                total = total + p.grad.pow(2).reshape(self.num_networks, -1).sum(1)
+        return total.sqrt()
 
     def clip_grad_norm_(self, max_norm: float) -> torch.Tensor:
         """Per-network `torch.nn.utils.clip_grad_norm_`: scale network n's gradient by min(1, max / (norm + 1e-6))."""
