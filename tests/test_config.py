@@ -42,7 +42,7 @@ CASES = [
     (("imp", "prune_fraction"), 1.5, "imp.prune_fraction", "strictly between 0 and 1"),
     (("imp", "prune_fraction"), 0, "imp.prune_fraction", "strictly between 0 and 1"),
     (("imp", "levels"), 0, "imp.levels", "integer >= 1"),
-    (("imp", "levls"), 3, "imp", "allowed keys here: layer_floor, levels"),
+    (("imp", "levls"), 3, "imp", "allowed keys here: backend, layer_floor, levels"),
     (("imp", "levels"), "twenty", "imp.levels", "integer >= 1"),
     (("analysis",), DELETE, "<top level>", "'analysis' is a required property"),
     (("paradigms",), ["rl", "dagger"], "paradigms.1", "rl, bc"),

@@ -52,9 +52,7 @@ def test_a_seed_in_a_batch_equals_the_seed_alone(settings, paradigm):
     if paradigm == "bc":
         expert = make_ppo("CartPole-v1", settings, 0)
         datasets = {s: collect_expert_dataset(expert, "CartPole-v1", s, 300) for s in seeds}
-    together = run_level_job(
-        paradigm, "CartPole-v1", 1, seeds, theta0s, previous, CONDITIONS, settings, IMP, datasets
-    )
+    together = run_level_job(paradigm, "CartPole-v1", 1, seeds, theta0s, previous, CONDITIONS, settings, IMP, datasets)
     alone = run_level_job(
         paradigm, "CartPole-v1", 1, [1], theta0s[1:], previous[1:], CONDITIONS, settings, IMP, datasets
     )

@@ -610,11 +610,11 @@ BAD_CONFIGS = {
         ("imp", "levls"),
         2,
         "imp",
-        "allowed keys here: layer_floor, levels, output_layer, prune_critic, prune_fraction, rewind",
+        "allowed keys here: backend, layer_floor, levels, output_layer, prune_critic, prune_fraction, rewind, seeds_per_job",
     ),
     "misspelt top-level key": (("seed",), [0], "<top level>", "allowed keys here: analysis, baselines"),
     "wrong type (string for bool)": (("imp", "prune_critic"), "yes", "imp.prune_critic", "true or false"),
-    "wrong type (number for section)": (("imp",), 5, "imp", "a mapping with the keys layer_floor, levels"),
+    "wrong type (number for section)": (("imp",), 5, "imp", "a mapping with the keys backend, layer_floor, levels"),
     "missing section": (("analysis",), DELETE, "<top level>", "'analysis' is a required property; required keys"),
     "unknown paradigm": (("paradigms",), ["rl", "dagger"], "paradigms.1", "one of rl, bc"),
     "unknown baseline": (
