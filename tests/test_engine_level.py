@@ -11,7 +11,7 @@ from rltickets.bc.dataset import collect_expert_dataset
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo
 from rltickets.imp.level import TICKET, level_metrics, run_level_job
-from rltickets.infra.settings import BcBudget, ImpSettings, PpoBudget
+from rltickets.infra.settings import ImpSettings, PpoBudget
 
 IMP = ImpSettings(prune_fraction=0.5, prune_critic=False, rewind="init", backend="batched")
 CONDITIONS = ["mask_permuted", "random_reinit"]
