@@ -610,7 +610,8 @@ BAD_CONFIGS = {
         ("imp", "levls"),
         2,
         "imp",
-        "allowed keys here: backend, layer_floor, levels, output_layer, prune_critic, prune_fraction, rewind, seeds_per_job",
+        "allowed keys here: backend, layer_floor, levels, output_layer, prune_critic, prune_fraction, rewind, "
+        "seeds_per_job",
     ),
     "misspelt top-level key": (("seed",), [0], "<top level>", "allowed keys here: analysis, baselines"),
     "wrong type (string for bool)": (("imp", "prune_critic"), "yes", "imp.prune_critic", "true or false"),
