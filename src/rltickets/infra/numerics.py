@@ -21,6 +21,7 @@ calling process has already imported it (`sys.modules`).
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import platform
 import re
@@ -72,9 +73,11 @@ class NumericsError(RuntimeError):
 
 
 # ---- The environment a job gets ----
-def numerics_environment(settings: Mapping[str, str | None]) -> dict[str, str | None]:
-    """The environment variables for the config's `numerics` section; None: the variable is removed (the
-    library chooses for this CPU), so that the config alone decides."""
+def numerics_environment(settings: Mapping[str, str | None] | Any) -> dict[str, str | None]:
+    """The environment variables for the config's `numerics` section (a mapping or `NumericsSettings`); None:
+    the variable is removed (the library chooses for this CPU), so that the config alone decides."""
+    if not isinstance(settings, Mapping):
+        settings = dataclasses.asdict(settings)
     unknown = sorted(set(settings) - set(SETTING_VARIABLES))
     if unknown:
         raise ValueError(f"numerics: unknown key(s) {unknown}; expected {sorted(SETTING_VARIABLES)}")
@@ -82,7 +85,7 @@ def numerics_environment(settings: Mapping[str, str | None]) -> dict[str, str | 
     return {**values, PINNED: ";".join(f"{name}={value or ''}" for name, value in values.items())}
 
 
-def pin_numerics(settings: Mapping[str, str | None], environ: MutableMapping[str, str] | None = None) -> dict:
+def pin_numerics(settings: Mapping[str, str | None] | Any, environ: MutableMapping[str, str] | None = None) -> dict:
     """Set (or remove) MKL_CBWR and ATEN_CPU_CAPABILITY in `environ` (default os.environ) for the jobs started
     from this process. Returns what was set."""
     environ = os.environ if environ is None else environ
