@@ -6,7 +6,7 @@ CORES ?= 8
 SNAKEMAKE_ARGS ?=
 BIN := $(VENV)/bin
 
-.PHONY: install run resume test lint report docs clean-venv
+.PHONY: install run resume test lint report docs verify clean-venv
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ report: install
 # claims table, config and provenance.
 docs: run
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/update_docs.py $(DOCS_ARGS)
+
+# Does this machine reproduce docs/results bit for bit? Retrains a small slice (CartPole-v1 RL seed 0, levels 0-2)
+# in a scratch folder and compares it with docs/results/verify.json (written by `make docs`); exit 0 if identical.
+verify: install
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tools/verify.py $(VERIFY_ARGS)
 
 lint: install
 	$(BIN)/ruff check src workflow_scripts tests tools benchmarks

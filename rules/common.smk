@@ -15,6 +15,7 @@ from rltickets.infra.config import (
     check_config,
     describe_run,
 )
+from rltickets.infra.numerics import pin_numerics
 from rltickets.infra.settings import SettingsError, Study
 from rltickets.imp.level_jobs import study_level_job_rules
 
@@ -25,6 +26,11 @@ try:
 except (ConfigError, SettingsError) as err:
     raise WorkflowError(str(err)) from None
 
+
+# MKL_CBWR and ATEN_CPU_CAPABILITY for every job started from here (they inherit this environment; under SLURM,
+# sbatch exports it and the job's own Snakemake parses this file again). Read when torch loads, so not a param:
+# changing them does not rerun finished jobs (docs/reproducibility.md).
+NUMERICS_ENVIRONMENT = pin_numerics(STUDY.numerics)
 
 TASKS = STUDY.tasks
 PARADIGMS = STUDY.paradigms

@@ -9,10 +9,12 @@ from rltickets.infra import artifacts, tensors
 from rltickets.infra.compare import compare_results
 
 
-def make_run(root, weight=1.0, wall=3.0):
+def make_run(root, weight=1.0, wall=3.0, cpu="AMD EPYC", torch_version="2.13.0"):
     level = root / "results/imp/rl/CartPole-v1/seed0/level1"
     tensors.save_tensors(level / "weights.pt", {"w": torch.tensor([weight, 2.0])})
-    artifacts.save_json(level / "metrics.json", {"best_return": 500.0, "wall_time_s": wall, "history": [{"x": 1}]})
+    versions = {"torch": torch_version, "cpu": {"model": cpu, "flags": ["avx2"]}}
+    metrics = {"best_return": 500.0, "wall_time_s": wall, "history": [{"x": 1}], "versions": versions}
+    artifacts.save_json(level / "metrics.json", metrics)
     artifacts.save_csv(root / "results/tables/imp.csv", pd.DataFrame({"level": [1], "wall_time_s": [wall]}))
     artifacts.save_json(root / "results/logs/imp_level/x.json", {"anything": wall})
     return root
@@ -31,3 +33,10 @@ def test_a_changed_tensor_value_or_file_is_reported(tmp_path):
     found = compare_results(a, b)
     assert any("best_return: 500.0 != 499.0" in line for line in found)
     assert any("tables/imp.csv: only in" in line for line in found)
+
+
+def test_the_machine_a_job_ran_on_is_not_a_difference_but_the_library_versions_are(tmp_path):
+    a = make_run(tmp_path / "a")
+    assert compare_results(a, make_run(tmp_path / "b", cpu="Intel Xeon")) == []
+    found = compare_results(a, make_run(tmp_path / "c", torch_version="2.12.0"))
+    assert found == ["imp/rl/CartPole-v1/seed0/level1/metrics.json: .versions.torch: '2.13.0' != '2.12.0'"]

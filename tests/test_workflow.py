@@ -46,6 +46,10 @@ def test_ci_run_produces_tables_and_figure(ci_run):
     metrics = json.loads((ci_run / "results/imp/bc/CartPole-v1/seed1/level2/metrics.json").read_text())
     assert metrics["config"]["imp"]["prune_fraction"] == 0.2 and len(metrics["history"]) >= 1
     assert metrics["versions"]["torch"].startswith("2.13.0")
+    # Every job ran with the numerics config.yaml pins, and torch and MKL honoured them.
+    cpu = metrics["versions"]["cpu"]
+    assert cpu["env"] == {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
+    assert cpu["torch"]["capability"] == "AVX2" and cpu["mkl_branch"] == "COMPATIBLE" and cpu["model"]
     # One level job per (paradigm, task, level); level 3 also trains the baselines (baselines.levels [3]).
     assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/level2.tsv").exists()
     assert (ci_run / "results/benchmarks/imp_level_with_baselines/rl/Acrobot-v1/level3.tsv").exists()
@@ -225,3 +229,24 @@ def test_make_docs_copies_figures_claims_and_provenance(ci_run, tmp_path):
     assert (out / "config_override1.yaml").read_text() == override.read_text()
     missing = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)
     assert missing.returncode == 2 and "rule 'claims_table'" in missing.stderr
+
+
+def test_verify_reruns_the_slice_of_a_reference_and_finds_it_bit_identical(ci_run, tmp_path):
+    out = tmp_path / "docs_results"
+    made = subprocess.run(
+        [sys.executable, str(REPO / "tools/update_docs.py"), "--configfile", "configs/ci.yaml", "--out", str(out)],
+        cwd=ci_run,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    reference = json.loads((out / "verify.json").read_text())
+    assert len(reference["files"]) == 6 and reference["machine"]["env"]["MKL_CBWR"] == "COMPATIBLE"
+    assert "MKL branch COMPATIBLE" in (out / "PROVENANCE.md").read_text()
+    verify = [sys.executable, str(REPO / "tools/verify.py"), "--reference", str(out / "verify.json")]
+    proc = subprocess.run([*verify, "--workdir", str(tmp_path / "rerun")], capture_output=True, text=True)
+    assert proc.returncode == 0 and "bit-identical: 6 tensor files and 3 metrics records" in proc.stdout, (
+        proc.stdout + proc.stderr
+    )
+    missing = subprocess.run([*verify[:2], "--reference", str(tmp_path / "none.json")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "no reference to verify against" in missing.stderr

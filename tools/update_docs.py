@@ -2,8 +2,9 @@
 
 Writes docs/results/<figure>.png for every PNG under results/figures, docs/results/claims.md (the claims table
 in Markdown), docs/results/config.yaml (the exact config; further --configfile overrides as
-config_override1.yaml, ...) and docs/results/PROVENANCE.md (commit, config MD5s, date, job count). Run it from
-the repository root after the run has finished.
+config_override1.yaml, ...), docs/results/PROVENANCE.md (commit, config MD5s, date, job count, the machine and
+its pinned numerics) and docs/results/verify.json (the reference of `make verify`: tensor hashes and key metrics of
+a small slice of the run). Run it from the repository root after the run has finished.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rltickets.infra import artifacts
+from rltickets.infra import artifacts, verify
 from rltickets.summary.claims import COLUMNS, claims_markdown
 
 
@@ -32,7 +33,7 @@ def main() -> int:
         default=["config.yaml"],
         help="the config files of the run, as given to snakemake (later files override earlier ones)",
     )
-    parser.add_argument("--results", default="results")
+    parser.add_argument("--results", default="results", help="the run's results/ folder")
     parser.add_argument("--out", default="docs/results")
     args = parser.parse_args()
     results, out = Path(args.results), Path(args.out)
@@ -60,6 +61,8 @@ def main() -> int:
         f"`{source}` (copied here as {copy}, MD5 `{hashlib.md5(text).hexdigest()}`)"
         for source, text, copy in zip(args.configfile, texts, copies, strict=True)
     )
+    reference = write_verify_reference(results, out / verify.REFERENCE_NAME, copies)
+    machine = verify.describe_machine(reference["machine"] if reference else None)
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     (out / "PROVENANCE.md").write_text(
         f"# Provenance of docs/results\n\n"
@@ -68,10 +71,23 @@ def main() -> int:
         f"- config: {configs}\n"
         f"- run: {int(stats['jobs'].sum())} jobs with benchmark files, "
         f"{stats['core_hours'].sum():.1f} core-hours (wall time of one-thread jobs)\n"
+        f"- machine (from {verify.level_folders(verify.DEFAULT_SLICE)[0]}/metrics.json): {machine}\n"
         f"- figures: {', '.join(f.name for f in figures)}\n"
     )
     print(f"{len(figures)} figures, {len(table)} claims -> {out}")
     return 0
+
+
+def write_verify_reference(results: Path, path: Path, configfiles: list[str]) -> dict | None:
+    """docs/results/verify.json from the run's slice (verify.DEFAULT_SLICE); None, and no stale reference, when
+    the run has no such slice (e.g. a config without CartPole-v1)."""
+    path.unlink(missing_ok=True)
+    root = results.parent  # the slice's paths start with results/
+    missing = [f for f in verify.slice_targets(verify.DEFAULT_SLICE) if not (root / f).exists()]
+    if missing:
+        print(f"no {path.name}: the run has no {missing[0]} (the slice `make verify` reruns)", file=sys.stderr)
+        return None
+    return verify.write_reference(path, root, configfiles)
 
 
 if __name__ == "__main__":

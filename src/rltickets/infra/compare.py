@@ -1,8 +1,9 @@
 """Are two runs' results the same? Tensors bit for bit, tables and metrics value for value (timings aside).
 
 `compare_results(a, b)` walks two results/ folders and lists every difference: a file only one run has, a tensor,
-array, table or metrics value that differs. Logs, benchmark records, the run-statistics table and timing fields are
-left out (they differ between any two runs); figures are compared through the tables they are drawn from. Used by
+array, table or metrics value that differs. Logs, benchmark records, the run-statistics table, timing fields and
+the machine a job ran on (`versions.cpu` in metrics.json) are left out (they differ between any two runs or
+machines, while the numbers must not); figures are compared through the tables they are drawn from. Used by
 `tools/compare_runs.py` (e.g. the same config before and after a refactor, or on two machines).
 """
 
@@ -20,6 +21,8 @@ SKIPPED_FOLDERS = ("logs", "benchmarks")
 # Tables of what a run cost (wall and CPU seconds per rule): different for any two runs, like the logs.
 TIMING_TABLES = ("tables/run_statistics.csv",)
 FIGURES = (".png", ".pdf")
+# The entry of a metrics record's `versions` that describes the machine (rltickets.infra.numerics.cpu_provenance).
+MACHINE = "cpu"
 
 
 def result_files(root: Path) -> set[str]:
@@ -36,11 +39,20 @@ def result_files(root: Path) -> set[str]:
 
 
 def _without_timing(value: Any) -> Any:
+    """A metrics record without its timing fields and without the machine it was made on (`versions.cpu`)."""
     if isinstance(value, dict):
-        return {k: _without_timing(v) for k, v in value.items() if not TIMING.search(k)}
+        return {
+            k: _without_timing(v if k != "versions" else _without_machine(v))
+            for k, v in value.items()
+            if not TIMING.search(k)
+        }
     if isinstance(value, list):
         return [_without_timing(v) for v in value]
     return value
+
+
+def _without_machine(versions: Any) -> Any:
+    return {k: v for k, v in versions.items() if k != MACHINE} if isinstance(versions, dict) else versions
 
 
 def _json_differences(a: Any, b: Any, where: str = "") -> list[str]:

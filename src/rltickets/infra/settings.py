@@ -258,6 +258,15 @@ class SupervisedSettings(Section):
     dataset: str | None = None
 
 
+# ---- CPU code paths (config `numerics`) ----
+@section
+class NumericsSettings(Section):
+    """MKL_CBWR and ATEN_CPU_CAPABILITY for every job (rltickets.infra.numerics); None: the library chooses."""
+
+    mkl_cbwr: str | None = None
+    aten_cpu_capability: str | None = None
+
+
 # ---- the whole study ----
 @dataclasses.dataclass(frozen=True)
 class Study:
@@ -275,6 +284,7 @@ class Study:
     exploit: ExploitSettings
     verdict: VerdictSettings
     supervised: SupervisedSettings
+    numerics: NumericsSettings
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Study:
@@ -305,6 +315,7 @@ class Study:
             exploit=ExploitSettings.from_dict(eb["exploit"], "earlybird.exploit"),
             verdict=VerdictSettings.from_dict(eb["verdict"], "earlybird.verdict"),
             supervised=SupervisedSettings.from_dict(config["supervised"], "supervised"),
+            numerics=NumericsSettings.from_dict(config["numerics"], "numerics"),
         )
 
     def seeds_of(self, task: str) -> tuple[int, ...]:

@@ -90,3 +90,16 @@ def load_sb3_policy_weights(path: str | os.PathLike) -> dict[str, Any]:
     if not params or "policy" not in params:
         raise artifact_error(path, "holds no policy parameters")
     return params["policy"]
+
+
+def tensor_digest(tensors: dict[str, Any]) -> str:
+    """SHA-256 of a dict of tensors (names, dtypes, shapes and bytes, in name order): equal digests, bit-identical
+    tensors."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        value = tensors[name].detach().cpu().contiguous()
+        digest.update(f"{name}:{value.dtype}:{tuple(value.shape)}:".encode())
+        digest.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+    return digest.hexdigest()

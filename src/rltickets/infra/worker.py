@@ -76,6 +76,10 @@ FINGERPRINT_VARIABLES = (
     "LD_PRELOAD",
     "MPLBACKEND",
     "MUJOCO_GL",
+    # the CPU code paths torch and MKL fix when they load (rltickets.infra.numerics)
+    "MKL_CBWR",
+    "ATEN_CPU_CAPABILITY",
+    "RLTICKETS_NUMERICS",
     "SLURM_JOB_ID",
     IDLE_VARIABLE,
 )
