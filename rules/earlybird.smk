@@ -47,20 +47,25 @@ EB_TABLE_INPUTS = {
     ],
     "similarity": [layout.EB_SIMILARITY(task=t) for t in EB["tasks"]],
 }
-EARLYBIRD_OUTPUTS = [
-    layout.EB_RUNS_TABLE(),
-    layout.EB_VERDICTS_TABLE(),
-    layout.EB_STABILITY_TABLE(),
-    *layout.EB_SIMILARITY_FIGURE.all_files(),
-    *layout.EB_RETRAIN_FIGURE.all_files(),
-    *layout.EB_FINETUNE_FIGURE.all_files(),
-    *layout.EB_EXPLOIT_FIGURE.all_files(),
-    *[
-        path
-        for t in EB["tasks"]
-        for path in layout.EB_RETRAIN_VS_FINETUNE_FIGURE.all_files(task=t)
-    ],
-]
+# `earlybird.tasks: []` (configs/paper_classic.yaml) runs no Early-Bird experiment at all.
+EARLYBIRD_OUTPUTS = (
+    [
+        layout.EB_RUNS_TABLE(),
+        layout.EB_VERDICTS_TABLE(),
+        layout.EB_STABILITY_TABLE(),
+        *layout.EB_SIMILARITY_FIGURE.all_files(),
+        *layout.EB_RETRAIN_FIGURE.all_files(),
+        *layout.EB_FINETUNE_FIGURE.all_files(),
+        *layout.EB_EXPLOIT_FIGURE.all_files(),
+        *[
+            path
+            for t in EB["tasks"]
+            for path in layout.EB_RETRAIN_VS_FINETUNE_FIGURE.all_files(task=t)
+        ],
+    ]
+    if EB["tasks"]
+    else []
+)
 
 
 rule eb_dense:
