@@ -146,24 +146,6 @@ rule observation_statistics:
         "../workflow_scripts/observation_statistics.py"
 
 
-def rescaled_level_job_inputs(seeds):
-    """A rescaled chain's level job reads what an imp_level job reads (on the rescaled θ0); a chain that
-    standardises its observations (`obs_standardized`) also reads every seed's fixed statistics."""
-    chain_inputs = level_job_inputs(
-        layout.RESCALED_LEVEL, layout.RESCALED_THETA0, seeds
-    )
-
-    def inputs(wildcards):
-        found = chain_inputs(wildcards)
-        if wildcards.rescaling == layout.OBS_STANDARDIZED:
-            found["observation_statistics"] = [
-                layout.OBSERVATION_STATISTICS(task=wildcards.task, seed=s) for s in seeds
-            ]
-        return found
-
-    return inputs
-
-
 # The same jobs as imp_level (same script), on the rescaled θ0 and in their own folder tree; no baselines.
 for job in LEVEL_JOBS["rescaled_imp_level"]:
 
