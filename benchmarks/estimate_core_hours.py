@@ -47,8 +47,9 @@ from rltickets.summary.run_statistics import job_costs
 TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
 DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
 # Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule
-# when they have no measured job of their own. Level-job families are timed per network.
-SAME_WORK_AS = {"rescaled_imp_level": "imp_level"}
+# when they have no measured job of their own. Level-job families are timed per network. observation_statistics
+# (load one expert dataset, save two vectors) does a θ0 transform's work: a seconds-long setup job.
+SAME_WORK_AS = {"rescaled_imp_level": "imp_level", "observation_statistics": "rescaled_initial_parameters"}
 
 
 def networks_per_job(config: dict) -> dict[str, int]:

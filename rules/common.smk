@@ -131,6 +131,26 @@ def level_job_inputs(chain, theta0, seeds):
     return inputs
 
 
+def rescaled_level_job_inputs(seeds):
+    """A rescaled chain's level job reads what an imp_level job reads (on the rescaled θ0); a chain that
+    standardises its observations (`obs_standardized`) also reads every seed's fixed statistics.
+    """
+    chain_inputs = level_job_inputs(
+        layout.RESCALED_LEVEL, layout.RESCALED_THETA0, seeds
+    )
+
+    def inputs(wildcards):
+        found = chain_inputs(wildcards)
+        if wildcards.rescaling == layout.OBS_STANDARDIZED:
+            found["observation_statistics"] = [
+                layout.OBSERVATION_STATISTICS(task=wildcards.task, seed=s)
+                for s in seeds
+            ]
+        return found
+
+    return inputs
+
+
 LEVEL_JOB_FILES = {
     "masks": "mask.pt",
     "weights": "weights.pt",

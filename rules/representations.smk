@@ -130,6 +130,22 @@ rule rescaled_initial_parameters:
         "../workflow_scripts/rescaled_initial_parameters.py"
 
 
+rule observation_statistics:
+    input:
+        dataset=layout.BC_DATASET(),
+    output:
+        layout.OBSERVATION_STATISTICS(),
+    log:
+        "results/logs/observation_statistics/{task}/seed{seed}.log",
+    conda:
+        "../envs/rl.yaml"
+    resources:
+        runtime="2m",
+        mem_mb=1000,
+    script:
+        "../workflow_scripts/observation_statistics.py"
+
+
 # The same jobs as imp_level (same script), on the rescaled θ0 and in their own folder tree; no baselines.
 for job in LEVEL_JOBS["rescaled_imp_level"]:
 
@@ -137,11 +153,7 @@ for job in LEVEL_JOBS["rescaled_imp_level"]:
         name:
             job.name
         input:
-            unpack(
-                level_job_inputs(
-                    layout.RESCALED_LEVEL, layout.RESCALED_THETA0, job.seeds
-                )
-            ),
+            unpack(rescaled_level_job_inputs(job.seeds)),
         output:
             **level_job_outputs(layout.RESCALED_LEVEL, job),
         log:

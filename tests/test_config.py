@@ -73,9 +73,9 @@ CASES = [
     (("earlybird", "existence", "adjacent"), 0, "earlybird.existence.adjacent", "consecutive e_prune"),
     (
         ("representations", "init_rescaling", "modes"),
-        ["obs_standardized"],
+        ["batch_normalized"],
         "representations.init_rescaling.modes.0",
-        "input_layer_matched",
+        "obs_standardized",
     ),
 ]
 

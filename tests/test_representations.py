@@ -11,6 +11,7 @@ from gymnasium.utils.env_checker import check_env
 
 from rltickets.core.envs import CHANNELS, PATROL_GRID_ID, patrol_route
 from rltickets.core.masking import dense_masks, prunable_weight_names
+from rltickets.core.ppo import initial_parameters
 from rltickets.infra.layout import producing_rule
 from rltickets.representations.masked_input import keep_inputs_wrapper, kept_input_indices
 from rltickets.representations.rescaling import rescale_initial_parameters
@@ -246,6 +247,40 @@ def identification_table(consistent: dict[str, bool], seeds=range(5), levels=ran
     return pd.DataFrame(rows)
 
 
+def test_input_mask_table_and_claim_4_take_the_observation_standardised_chain(tmp_path):
+    statistics = {"mean": [0.0, 0.1, 0.0, -0.1], "std": [0.1, 0.5, 0.01, 0.3]}  # as a level job records them
+    paths = {
+        "none": [write_metrics(tmp_path / "a.json", "CartPole-v1", "bc", 0, 1, [0.2, 0.3, 1.0, 0.9])],
+        "obs_standardized": [
+            write_metrics(
+                tmp_path / "b.json",
+                "CartPole-v1",
+                "bc",
+                0,
+                1,
+                [0.9, 0.3, 0.2, 1.0],
+                observation_standardization=statistics,
+            )
+        ],
+    }
+    table = input_mask_table(paths)
+    rows = table[table["init_rescaling"] == "obs_standardized"].set_index("input_name")["survival"]
+    assert rows["pole angle"] == 0.2 and rows["cart position"] == 0.9
+    # Claim 4: seeds that agree only under standardised observations are a gain of that mode over the default init.
+    identification = identification_table({"none": False, "obs_standardized": True})
+    claims = representation_claims(identification, consistency_table(identification), None, None)
+    assert len(claims) == 1 and "obs_standardized" in claims["claim"].iloc[0]
+    assert claims["verdict"].iloc[0] == REPRODUCED and claims["n"].iloc[0] == 5
+
+
+def test_obs_standardized_keeps_theta0():
+    from conftest import ci_task_settings
+
+    theta0 = initial_parameters("CartPole-v1", ci_task_settings("CartPole-v1"), 0)
+    same = rescale_initial_parameters(theta0, "obs_standardized", prunable_weight_names(theta0))
+    assert same.keys() == theta0.keys() and all(torch.equal(same[k], theta0[k]) for k in theta0)
+
+
 def test_init_rescaling_claim_compares_identification_per_seed():
     table = identification_table({"none": False, "layer_equalized": True})
     claims = representation_claims(table, consistency_table(table), None, None)
@@ -270,6 +305,15 @@ def test_init_rescaling_claim_compares_identification_per_seed():
         ),
         ("results/representations/masked_input/PatrolGrid-v0/pruned/seed0/metrics.json", "masked_input_agent"),
         ("results/tables/input_mask.csv", "input_mask_table"),
+        (
+            "results/representations/init_obs_standardized/observation_statistics/CartPole-v1/seed0.pt",
+            "observation_statistics",
+        ),
+        ("results/representations/init_obs_standardized/theta0/CartPole-v1/seed0.pt", "rescaled_initial_parameters"),
+        (
+            "results/representations/init_obs_standardized/chain/rl/CartPole-v1/seed0/level0/metrics.json",
+            "rescaled_imp_level",
+        ),
     ],
 )
 def test_error_messages_name_the_producing_rule(path, rule):
@@ -285,7 +329,7 @@ def test_figures_render_from_synthetic_tables():
             dict(init_rescaling=s, paradigm="rl", task="CartPole-v1", seed=seed, level=level)
             | dict(fraction_remaining=0.8**level, input_index=i, input_name=f"dim {i}", channel=np.nan)
             | dict(row=np.nan, col=np.nan, survival=1.0 / (1 + i * level))
-            for s in ("none", "layer_equalized", "input_layer_matched")
+            for s in ("none", "layer_equalized", "input_layer_matched", "obs_standardized")
             for seed in range(2)
             for level in range(3)
             for i in range(4)
@@ -298,6 +342,8 @@ def test_figures_render_from_synthetic_tables():
         plots.plot_init_rescaling(table, consistency_table(table)),
     ):
         assert len(fig.axes) >= 1 and fig.axes[0].has_data()
+    rescaling_titles = [ax.get_title() for ax in fig.axes]  # the last figure: one panel per init rescaling
+    assert any(plots.RESCALING_LABELS["obs_standardized"] in title for title in rescaling_titles)
     assert plots.shown_levels(range(21)) == [0, 10, 20] and plots.shown_levels([0, 1]) == [0, 1]
     curves = pd.DataFrame(
         [

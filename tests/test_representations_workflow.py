@@ -22,6 +22,17 @@ def test_ci_preset_schedules_every_representation_rule(tmp_path):
     assert any("results/imp/rl/PatrolGrid-v0/seed1/level3/" in o for o in outputs)
     assert any("results/representations/masked_input/PatrolGrid-v0/pruned/seed0/" in o for o in outputs)
     assert any("init_layer_equalized/chain/bc/CartPole-v1/seed1/level3/" in o for o in outputs)
+    # obs_standardized: its statistics per seed, its chain, and every one of its level jobs reads the statistics.
+    assert "rule observation_statistics:" in proc.stdout
+    assert any("init_obs_standardized/observation_statistics/CartPole-v1/seed1.pt" in o for o in outputs)
+    assert any("init_obs_standardized/chain/bc/CartPole-v1/seed1/level3/" in o for o in outputs)
+    jobs = proc.stdout.split("\n\n")
+    standardized_levels = [j for j in jobs if "rule rescaled_imp_level" in j and "rescaling=obs_standardized" in j]
+    assert standardized_levels and all(
+        "init_obs_standardized/observation_statistics/CartPole-v1/seed0.pt" in j for j in standardized_levels
+    )
+    other_levels = [j for j in jobs if "rule rescaled_imp_level" in j and "rescaling=layer_equalized" in j]
+    assert other_levels and not any("observation_statistics" in j for j in other_levels)
 
 
 def test_masked_input_level_beyond_the_chain_is_refused(tmp_path):

@@ -7,6 +7,7 @@ sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_training_job(sm)
 
 from rltickets.bc.dataset import load_bc_dataset
+from rltickets.core.observations import ObservationStandardization
 from rltickets.imp.level import TICKET, level_metrics, run_level_job
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import ImpSettings, TaskSettings
@@ -25,9 +26,26 @@ if level > 0:
 datasets = None
 if w.paradigm == "bc":
     datasets = {seed: load_bc_dataset(path) for seed, path in zip(seeds, file_list(sm.input.dataset), strict=True)}
+# A chain that standardises its observations (init rescaling obs_standardized) reads fixed statistics per seed.
+observation_statistics = None
+if "observation_statistics" in sm.input.keys():
+    observation_statistics = {
+        seed: ObservationStandardization.load(path)
+        for seed, path in zip(seeds, file_list(sm.input.observation_statistics), strict=True)
+    }
 settings, imp = TaskSettings.from_dict(sm.params.settings), ImpSettings.from_dict(sm.params.imp)
 trained = run_level_job(
-    w.paradigm, w.task, level, seeds, theta0s, previous, sm.params.conditions, settings, imp, datasets
+    w.paradigm,
+    w.task,
+    level,
+    seeds,
+    theta0s,
+    previous,
+    sm.params.conditions,
+    settings,
+    imp,
+    datasets,
+    observation_statistics,
 )
 
 # Networks come back tickets first (by seed), then baselines (by condition, then seed): the order of the outputs.

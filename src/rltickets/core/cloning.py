@@ -12,6 +12,7 @@ import torch
 
 from ..infra.settings import BcBudget, TaskSettings
 from .masking import attach_masks
+from .observations import ObservationStandardization
 from .ppo import evaluate, make_eval_env, make_ppo, summarise_history
 from .stopping import PlateauStopper
 from .tasks import get_task
@@ -81,6 +82,7 @@ def train_bc(
     budget: BcBudget,
     theta0: dict[str, torch.Tensor] | None = None,
     masks: dict[str, torch.Tensor] | None = None,
+    observation_standardization: ObservationStandardization | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Train the student actor on the training split of the dataset (see `imitation_loss`), with the loss on the
     held-out split (`validation_split`) after every epoch and the `PlateauStopper` rule (`budget.stopping`) on it.
@@ -88,10 +90,16 @@ def train_bc(
     Returns (SB3 policy, metrics). The policy is the best-validation network under `plateau` (restored at the
     stop) and the last one under `fixed`. The env evaluation runs every `eval_every_epochs` epochs before the stop
     and once more at the stop on the returned network (the last `history` entry: `step` = the stop epoch,
-    `weights_epoch` = the epoch whose weights it evaluates), so `final_return` is the returned network's."""
+    `weights_epoch` = the epoch whose weights it evaluates), so `final_return` is the returned network's.
+
+    With `observation_standardization` the student learns from the dataset's standardised observations (the
+    expert's actions unchanged) and is evaluated on an env that standardises its observations the same way."""
     batch_size, eval_episodes = budget.batch_size, budget.eval_episodes
     start = time.perf_counter()
-    policy = make_ppo(task_id, settings, seed).policy  # same architecture (and, with the same seed, init)
+    wrapper = None if observation_standardization is None else observation_standardization.sb3_wrapper()
+    if observation_standardization is not None:
+        dataset = observation_standardization.standardize_dataset(dataset)
+    policy = make_ppo(task_id, settings, seed, wrapper).policy  # same architecture (and, with the same seed, init)
     optimizer = torch.optim.Adam(actor_parameters(policy), lr=budget.learning_rate)
     if masks is not None:
         attach_masks(policy, masks, optimizers=[optimizer])
@@ -106,7 +114,7 @@ def train_bc(
     train_obs, train_actions = observations[train_idx], actions[train_idx]
     val_obs, val_actions = observations[val_idx], actions[val_idx]
     generator = torch.Generator().manual_seed(seed)
-    eval_env = make_eval_env(task_id, seed, eval_episodes)
+    eval_env = make_eval_env(task_id, seed, eval_episodes, wrapper)
     stopper = PlateauStopper(1, budget.epochs, budget.patience, budget.stopping)
     restore_best = budget.stopping == "plateau"
     best_state = None

@@ -21,6 +21,7 @@ from stable_baselines3.common.utils import LinearSchedule, set_random_seed
 from ..infra.settings import Network, PpoBudget, TaskSettings
 from . import envs  # noqa: F401 - registers this project's gymnasium envs (PatrolGrid-v0) before make_vec_env
 from .masking import mask_sb3_model
+from .observations import ObservationStandardization
 from .tasks import get_task
 
 ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
@@ -132,15 +133,18 @@ def train_ppo(
     budget: PpoBudget,
     theta0: dict[str, torch.Tensor] | None = None,
     masks: dict[str, torch.Tensor] | None = None,
+    observation_standardization: ObservationStandardization | None = None,
 ) -> tuple[PPO, dict[str, Any]]:
-    """Train PPO from θ0 (if given) under `masks` (if given) for `budget`, evaluating every `eval_every_steps`."""
+    """Train PPO from θ0 (if given) under `masks` (if given) for `budget`, evaluating every `eval_every_steps`.
+    With `observation_standardization` the training and evaluation envs hand the agent standardised observations."""
     start = time.perf_counter()
-    model = make_ppo(task_id, settings, seed)
+    wrapper = None if observation_standardization is None else observation_standardization.sb3_wrapper()
+    model = make_ppo(task_id, settings, seed, wrapper)
     if masks is not None:
         mask_sb3_model(model, masks)
     if theta0 is not None:
         model.policy.load_state_dict(theta0)  # the mask's load hook re-zeroes pruned weights
-    eval_env = make_eval_env(task_id, seed, budget.eval_episodes)
+    eval_env = make_eval_env(task_id, seed, budget.eval_episodes, wrapper)
     callback = PeriodicEvaluation(eval_env, budget.eval_episodes, budget.eval_every_steps)
     model.learn(total_timesteps=budget.total_timesteps, callback=callback)
     metrics = {

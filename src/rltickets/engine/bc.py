@@ -71,7 +71,8 @@ def train_bc_batched(
     budget: BcBudget,
 ) -> tuple[StackedPolicy, list[dict[str, Any]]]:
     """Train N students (network n: init `networks[n].init`, masks `.masks`, seed `.stream_seed`, data
-    `datasets[n]`) as `train_bc` trains each. Returns the stacked policy (network n's returned weights: the
+    `datasets[n]`, observations standardised with `.observation_standardization` if given) as `train_bc` trains
+    each. Returns the stacked policy (network n's returned weights: the
     best-validation ones under `plateau`, the last under `fixed`) and one metrics dict per network, with
     `train_bc`'s keys; `wall_time_s` is the whole batch's, `networks_in_batch` says how many shared it."""
     if len(networks) != len(datasets):
@@ -84,6 +85,9 @@ def train_bc_batched(
     trained = actor_names(policy)
     optimizer = torch.optim.Adam([policy.param(name) for name in trained], lr=budget.learning_rate)
 
+    # A network with observation statistics learns from, and is evaluated on, standardised observations.
+    standardizations = [spec.observation_standardization for spec in networks]
+    datasets = [d if s is None else s.standardize_dataset(d) for d, s in zip(datasets, standardizations, strict=True)]
     observations, actions = _stack_datasets(datasets)
     splits = [validation_split(actions.shape[1], budget.validation_fraction, seed) for seed in seeds]
     train_idx = torch.stack([train for train, _ in splits])
@@ -93,7 +97,10 @@ def train_bc_batched(
     train_obs, train_actions = _rows(observations, train_idx), _rows(actions, train_idx)
     val_obs, val_actions = _rows(observations, val_idx), _rows(actions, val_idx)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
-    eval_envs = [make_eval_env(task_id, seed, budget.eval_episodes) for seed in seeds]
+    eval_envs = [
+        make_eval_env(task_id, seed, budget.eval_episodes, None if s is None else s.sb3_wrapper())
+        for seed, s in zip(seeds, standardizations, strict=True)
+    ]
 
     stopper = PlateauStopper(n_networks, budget.epochs, budget.patience, budget.stopping)
     best = {name: policy.param(name).detach().clone() for name in trained}

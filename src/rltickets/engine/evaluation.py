@@ -32,8 +32,16 @@ def eval_seed(stream_seed: int, index: int) -> int:
     return int(np.random.SeedSequence([base, index]).generate_state(1)[0] >> 1)  # 31 bits, far from small seeds
 
 
-def make_eval_env(task_id: str, stream_seeds: Sequence[int], n_episodes: int, index: int = 0) -> BatchedEnv:
-    return make_batched_env(task_id, [eval_seed(seed, index) for seed in stream_seeds], min(n_episodes, 10))
+def make_eval_env(
+    task_id: str,
+    stream_seeds: Sequence[int],
+    n_episodes: int,
+    index: int = 0,
+    observation_affine: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> BatchedEnv:
+    """`observation_affine`: the training envs' observation transform (`vec_envs.make_batched_env`), if any."""
+    seeds = [eval_seed(seed, index) for seed in stream_seeds]
+    return make_batched_env(task_id, seeds, min(n_episodes, 10), observation_affine)
 
 
 def env_actions(env: BatchedEnv, actions: torch.Tensor) -> torch.Tensor:
@@ -46,10 +54,15 @@ def env_actions(env: BatchedEnv, actions: torch.Tensor) -> torch.Tensor:
 
 
 def evaluate_networks(
-    policy: StackedPolicy, task_id: str, stream_seeds: Sequence[int], n_episodes: int, index: int
+    policy: StackedPolicy,
+    task_id: str,
+    stream_seeds: Sequence[int],
+    n_episodes: int,
+    index: int,
+    observation_affine: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The `index`-th evaluation of every network: (mean, std) of its deterministic episode returns."""
-    env = make_eval_env(task_id, stream_seeds, n_episodes, index)
+    env = make_eval_env(task_id, stream_seeds, n_episodes, index, observation_affine)
     try:
         return evaluate_batched(policy, env, n_episodes)
     finally:

@@ -26,7 +26,10 @@ def train_level_batched(
     if len(kinds) != 1:
         raise ValueError(f"a batch trains one paradigm and task, got {sorted(kinds)}")
     ((paradigm, task),) = kinds
-    specs = [NetworkSpec(init=n.init, masks=n.masks, stream_seed=n.run.seed) for n in networks]
+    specs = [
+        NetworkSpec(n.init, n.masks, stream_seed=n.run.seed, observation_standardization=n.observation_standardization)
+        for n in networks
+    ]
     if paradigm == "rl":
         from .ppo import train_ppo_batched
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..core.observations import ObservationStandardization
 from ..core.ppo import ACTIVATIONS
 
 Tensors = dict[str, torch.Tensor]
@@ -33,12 +34,14 @@ CRITIC_PREFIX = "mlp_extractor.value_net."
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """One network of a batch: its initial SB3 state_dict, its masks (None = dense) and the seed of its random
-    streams (env resets, action sampling, minibatch order), as the SB3 `seed` of `core.ppo.train_ppo`."""
+    """One network of a batch: its initial SB3 state_dict, its masks (None = dense), the seed of its random
+    streams (env resets, action sampling, minibatch order), as the SB3 `seed` of `core.ppo.train_ppo`, and the
+    fixed statistics its observations are standardised with (None = raw observations; `core.observations`)."""
 
     init: Tensors
     masks: Tensors | None
     stream_seed: int
+    observation_standardization: ObservationStandardization | None = None
 
 
 def _parameter_name(name: str) -> str:

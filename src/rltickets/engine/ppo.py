@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import torch
 from stable_baselines3 import PPO
 
+from ..core.observations import stacked_affine
 from ..core.ppo import ppo_hyperparameters, summarise_history
 from ..core.tasks import get_task
 from ..infra.settings import PpoBudget, TaskSettings
@@ -185,7 +186,9 @@ def train_ppo_batched(
     hp = PpoHyperparameters.of(task_id, settings)
     policy = StackedPolicy.from_specs(networks, settings.network.activation)
     optimizer = make_optimizer(policy, hp)
-    history, num_timesteps = run_ppo(task_id, hp, budget, policy, optimizer, [spec.stream_seed for spec in networks])
+    seeds = [spec.stream_seed for spec in networks]
+    affine = stacked_affine([spec.observation_standardization for spec in networks])
+    history, num_timesteps = run_ppo(task_id, hp, budget, policy, optimizer, seeds, affine)
     wall = time.perf_counter() - start
     return [
         (
@@ -210,10 +213,13 @@ def run_ppo(
     policy: StackedPolicy,
     optimizer: torch.optim.Optimizer,
     seeds: Sequence[int],
+    observation_affine: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[list[list[dict[str, float]]], int]:
-    """The PPO loop on `policy` (trained in place): per network its evaluation history, and the steps per network."""
+    """The PPO loop on `policy` (trained in place): per network its evaluation history, and the steps per network.
+    `observation_affine`: (shift, scale) [N, obs_dim] of the observations every env (training and evaluation) hands
+    network n, (obs − shift[n]) / scale[n] (`vec_envs.AffineObservations`); None: raw observations."""
     n_networks, n_envs, n_steps = len(seeds), get_task(task_id).n_envs, hp.n_steps
-    env = make_batched_env(task_id, seeds, n_envs)
+    env = make_batched_env(task_id, seeds, n_envs, observation_affine)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
 
     # Rollout storage, [n_steps, N, E, ...]
@@ -226,7 +232,9 @@ def run_ppo(
     history: list[list[dict[str, float]]] = [[] for _ in range(n_networks)]
 
     def evaluate_now(step: int) -> None:
-        means, stds = evaluate_networks(policy, task_id, seeds, budget.eval_episodes, len(history[0]))
+        means, stds = evaluate_networks(
+            policy, task_id, seeds, budget.eval_episodes, len(history[0]), observation_affine
+        )
         for n in range(n_networks):
             history[n].append({"step": int(step), "mean_return": float(means[n]), "std_return": float(stds[n])})
 

@@ -488,8 +488,57 @@ def env_kind(env_id: str) -> str:
     return "torch" if env_id in TORCH_PORTS else "gymnasium"
 
 
-def make_batched_env(env_id: str, stream_seeds: Sequence[int], envs_per_network: int) -> BatchedEnv:
-    """N = len(stream_seeds) networks x ``envs_per_network`` envs; env i of network n is seeded with seed_n + i."""
+class AffineObservations(BatchedEnv):
+    """An env whose observations (and final observations) are (obs − shift[n]) / scale[n] for network n, in float32:
+    fixed per-network observation statistics (``rltickets.core.observations``), the same two operations as the
+    stable-baselines3 path's gymnasium wrapper, so both give bit-identical streams."""
+
+    def __init__(self, env: BatchedEnv, shift: torch.Tensor, scale: torch.Tensor):
+        expected = (env.num_networks, env.observation_dim)
+        if tuple(shift.shape) != expected or tuple(scale.shape) != expected:
+            raise ValueError(f"observation shift {tuple(shift.shape)}, scale {tuple(scale.shape)}: expected {expected}")
+        self.env = env
+        for name in (
+            "env_id", "stream_seeds", "num_networks", "envs_per_network", "observation_shape", "observation_dim",
+            "action_dim", "n_actions", "action_low", "action_high",
+        ):  # fmt: skip
+            setattr(self, name, getattr(env, name))
+        self.shift = shift.to(torch.float32).unsqueeze(1)  # [N, 1, obs_dim]: broadcast over a network's envs
+        self.scale = scale.to(torch.float32).unsqueeze(1)
+
+    def env_seed(self, network: int, env: int) -> int:
+        return self.env.env_seed(network, env)
+
+    def transform(self, observations: torch.Tensor) -> torch.Tensor:
+        return (observations - self.shift) / self.scale
+
+    def reset(self) -> torch.Tensor:
+        return self.transform(self.env.reset())
+
+    def step(self, actions: torch.Tensor) -> StepResult:
+        result = self.env.step(actions)
+        return result._replace(
+            observations=self.transform(result.observations),
+            final_observations=self.transform(result.final_observations),
+        )
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def make_batched_env(
+    env_id: str,
+    stream_seeds: Sequence[int],
+    envs_per_network: int,
+    observation_affine: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> BatchedEnv:
+    """N = len(stream_seeds) networks x ``envs_per_network`` envs; env i of network n is seeded with seed_n + i.
+    ``observation_affine``: optional (shift, scale), each [N, obs_dim]: network n sees (obs − shift[n]) / scale[n]
+    (``AffineObservations``)."""
     if env_id in TORCH_PORTS:
-        return TORCH_PORTS[env_id](stream_seeds, envs_per_network)
-    return GymnasiumBatchedEnv(env_id, stream_seeds, envs_per_network)
+        env: BatchedEnv = TORCH_PORTS[env_id](stream_seeds, envs_per_network)
+    else:
+        env = GymnasiumBatchedEnv(env_id, stream_seeds, envs_per_network)
+    if observation_affine is not None:
+        env = AffineObservations(env, *observation_affine)
+    return env

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -26,6 +26,9 @@ from ..core.pruning import (
     prune_level,
 )
 from ..infra.settings import ImpSettings, TaskSettings
+
+if TYPE_CHECKING:
+    from ..core.observations import ObservationStandardization
 
 PARADIGMS = ("rl", "bc")
 Tensors = dict[str, torch.Tensor]
@@ -94,22 +97,33 @@ def run_identity(run: LevelId, masks: Tensors, theta0: Tensors) -> dict[str, Any
 
 
 def train_masked(
-    run: LevelId, settings: TaskSettings, init: Tensors, masks: Tensors, dataset: dict | None = None
+    run: LevelId,
+    settings: TaskSettings,
+    init: Tensors,
+    masks: Tensors,
+    dataset: dict | None = None,
+    observation_standardization: ObservationStandardization | None = None,
 ) -> tuple[Tensors, dict[str, Any]]:
     """Train `masks ⊙ init` with RL (PPO) or BC for the task's budget. Returns (trained state_dict, metrics).
 
-    The one training path shared by tickets and their baselines: only the mask and the init differ.
+    The one training path shared by tickets and their baselines: only the mask and the init differ (and, in a
+    chain with observation statistics, what the network sees: `core.observations`).
     """
     from ..core.cloning import train_bc
     from ..core.ppo import train_ppo
 
+    standardization = {"observation_standardization": observation_standardization}
     if run.paradigm == "rl":
-        model, metrics = train_ppo(run.task, settings, run.seed, settings.need("rl"), theta0=init, masks=masks)
+        model, metrics = train_ppo(
+            run.task, settings, run.seed, settings.need("rl"), theta0=init, masks=masks, **standardization
+        )
         policy = model.policy
     else:
         if dataset is None:
             raise ValueError("the BC paradigm needs the expert dataset")
-        policy, metrics = train_bc(run.task, settings, run.seed, dataset, settings.need("bc"), theta0=init, masks=masks)
+        policy, metrics = train_bc(
+            run.task, settings, run.seed, dataset, settings.need("bc"), theta0=init, masks=masks, **standardization
+        )
     return {k: v.detach().clone() for k, v in policy.state_dict().items()}, metrics
 
 
@@ -118,13 +132,15 @@ TICKET = "mask_weights"
 
 @dataclass(frozen=True)
 class NetworkToTrain:
-    """One network of a level job: which run it is, its condition (the ticket or a baseline), its start and mask."""
+    """One network of a level job: which run it is, its condition (the ticket or a baseline), its start and mask,
+    and the fixed statistics its observations are standardised with (None: raw observations)."""
 
     run: LevelId
     condition: str
     init: Tensors
     masks: Tensors
     theta0: Tensors
+    observation_standardization: ObservationStandardization | None = None
 
 
 @dataclass(frozen=True)
@@ -144,25 +160,32 @@ def level_networks(
     conditions: Sequence[str],
     settings: TaskSettings,
     imp: ImpSettings,
+    observation_statistics: dict[int, ObservationStandardization] | None = None,
 ) -> list[NetworkToTrain]:
     """Every network one level job trains: per seed the ticket (its mask from level k-1), then per condition and
-    seed the baseline derived from that mask (`rltickets.baselines.transforms`)."""
+    seed the baseline derived from that mask (`rltickets.baselines.transforms`). `observation_statistics`: per
+    seed, the fixed statistics every network of that seed sees its observations standardised with."""
     from ..baselines.transforms import baseline_start, reinit_seed
 
+    if observation_statistics is not None and set(observation_statistics) != set(seeds):
+        raise ValueError(f"observation statistics for seeds {sorted(observation_statistics)}, the job has {seeds}")
     tickets = []
     for index, (seed, theta0) in enumerate(zip(seeds, theta0s, strict=True)):
         run = LevelId(paradigm, task, seed, level)
         dense = dense_masks(theta0, include_critic=imp.prune_critic)
         previous_masks, previous_weights = previous[index] if previous is not None else (None, None)
         masks = masks_for_level(level, dense, previous_masks, previous_weights, imp)
-        tickets.append(NetworkToTrain(run, TICKET, theta0, masks, theta0))
+        standardization = None if observation_statistics is None else observation_statistics[seed]
+        tickets.append(NetworkToTrain(run, TICKET, theta0, masks, theta0, standardization))
     baselines = []
     for condition in conditions:
         for ticket in tickets:
             run = ticket.run
             fresh = _fresh_init(task, settings, reinit_seed(run.seed, level)) if condition == "random_reinit" else None
             masks, init = baseline_start(condition, ticket.masks, ticket.theta0, fresh, run.seed, level)
-            baselines.append(NetworkToTrain(run, condition, init, masks, ticket.theta0))
+            baselines.append(
+                NetworkToTrain(run, condition, init, masks, ticket.theta0, ticket.observation_standardization)
+            )
     return tickets + baselines
 
 
@@ -195,7 +218,9 @@ def train_networks(
     trained = []
     for network in networks:
         dataset = datasets[network.run.seed] if network.run.paradigm == "bc" else None
-        weights, metrics = train_masked(network.run, settings, network.init, network.masks, dataset)
+        weights, metrics = train_masked(
+            network.run, settings, network.init, network.masks, dataset, network.observation_standardization
+        )
         trained.append(TrainedNetwork(network, weights, metrics))
     return trained
 
@@ -205,6 +230,8 @@ def level_metrics(trained: TrainedNetwork, imp: ImpSettings) -> dict[str, Any]:
     report, then the training metrics; baselines also name their condition."""
     network = trained.network
     identity = run_identity(network.run, network.masks, network.theta0)
+    if network.observation_standardization is not None:
+        identity["observation_standardization"] = network.observation_standardization.describe()
     if network.condition == TICKET:
         return {**identity, **trained.metrics}
     return {"condition": network.condition, "prune_critic": imp.prune_critic, **identity, **trained.metrics}
@@ -221,9 +248,14 @@ def run_level_job(
     settings: TaskSettings,
     imp: ImpSettings,
     datasets: dict[int, dict] | None = None,
+    observation_statistics: dict[int, ObservationStandardization] | None = None,
 ) -> list[TrainedNetwork]:
-    """One level of a chain for all `seeds` (tickets first, then baselines by condition and seed)."""
-    networks = level_networks(paradigm, task, level, seeds, theta0s, previous, conditions, settings, imp)
+    """One level of a chain for all `seeds` (tickets first, then baselines by condition and seed).
+    `observation_statistics`: per seed, fixed statistics the seed's networks see observations standardised with
+    (init rescaling `obs_standardized`); None: raw observations."""
+    networks = level_networks(
+        paradigm, task, level, seeds, theta0s, previous, conditions, settings, imp, observation_statistics
+    )
     return train_networks(networks, settings, datasets, imp.backend)
 
 
@@ -234,12 +266,24 @@ def run_level(
     theta0: Tensors,
     previous: tuple[Tensors, Tensors] | None = None,
     dataset: dict | None = None,
+    observation_standardization: ObservationStandardization | None = None,
 ) -> tuple[Tensors, Tensors, dict[str, Any]]:
     """The ticket of one seed at one level (a level job of one seed, no baselines); `previous` = (masks, trained
     weights) of level k-1 (None at level 0). Returns (masks, trained policy state_dict, metrics)."""
     datasets = {run.seed: dataset} if dataset is not None else None
     previous_levels = [previous] if previous is not None else None
+    statistics = None if observation_standardization is None else {run.seed: observation_standardization}
     (trained,) = run_level_job(
-        run.paradigm, run.task, run.level, [run.seed], [theta0], previous_levels, (), settings, imp, datasets
+        run.paradigm,
+        run.task,
+        run.level,
+        [run.seed],
+        [theta0],
+        previous_levels,
+        (),
+        settings,
+        imp,
+        datasets,
+        statistics,
     )
     return trained.network.masks, trained.weights, level_metrics(trained, imp)

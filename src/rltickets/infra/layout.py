@@ -151,7 +151,10 @@ SUPERVISED_LEVEL = Artefact(
     LEVEL_FILES,
     constraints={"dataset": SUPERVISED_DATASETS},
 )
-RESCALINGS = "layer_equalized|input_layer_matched"
+# `obs_standardized` keeps θ0 and standardises the observations with fixed per-(task, seed) statistics of the
+# expert data (rltickets.core.observations), computed by `observation_statistics` and read by its level jobs.
+OBS_STANDARDIZED = "obs_standardized"
+RESCALINGS = f"layer_equalized|input_layer_matched|{OBS_STANDARDIZED}"
 RESCALED_THETA0 = Artefact(
     f"{RESULTS}/representations/init_{{rescaling}}/theta0/{{task}}/seed{{seed}}.pt",
     "rescaled_initial_parameters",
@@ -163,6 +166,10 @@ RESCALED_LEVEL = Artefact(
     LEVEL_FILES,
     constraints={"rescaling": RESCALINGS},
     generated=True,
+)
+OBSERVATION_STATISTICS = Artefact(
+    f"{RESULTS}/representations/init_{OBS_STANDARDIZED}/observation_statistics/{{task}}/seed{{seed}}.pt",
+    "observation_statistics",
 )
 MASKED_INPUT_RUN = Artefact(
     f"{RESULTS}/representations/masked_input/{{task}}/{{variant}}/seed{{seed}}/metrics.json",

@@ -18,6 +18,7 @@ RESCALING_LABELS = {
     "none": "default init",
     "layer_equalized": "layer-equalised init [R]",
     "input_layer_matched": "input layer matched to hidden [R]",
+    "obs_standardized": "standardised observations [R]",
 }
 
 

@@ -3,7 +3,9 @@ which promotes the robust identification of sparse task representations" but giv
 
 Each mode is a transform of θ0 (the rescaled chains then run exactly like the main chain), so a further mode is one
 more entry of `INIT_RESCALINGS` here, of the config schema's `representations.init_rescaling.modes` and of
-`infra.layout.RESCALINGS`; the tables, the claim and the figure take every mode they find.
+`infra.layout.RESCALINGS`; the tables, the claim and the figure take every mode they find. The one exception,
+`obs_standardized`, rescales the observations instead (`OBSERVATION_RESCALINGS`): θ0 unchanged, and the chain's
+level jobs read fixed observation statistics beside it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ import numpy as np
 import torch
 
 from ..core.pruning import CRITIC_PREFIXES, layer_order
+from ..infra.layout import OBS_STANDARDIZED
 
-INIT_RESCALINGS = ("none", "layer_equalized", "input_layer_matched")
+INIT_RESCALINGS = ("none", "layer_equalized", "input_layer_matched", OBS_STANDARDIZED)
+# Modes that rescale what the network sees rather than θ0: their θ0 is θ0 unchanged, and their level jobs read the
+# fixed observation statistics (`rltickets.core.observations`, `infra.layout.OBSERVATION_STATISTICS`).
+OBSERVATION_RESCALINGS = (OBS_STANDARDIZED,)
 
 
 def _geometric_mean(values) -> float:
@@ -39,11 +45,15 @@ def rescale_initial_parameters(
       and the last (all but the first when there are none between). PyTorch's fan-in init gives a low-dimensional
       input layer weights sqrt(fan-in ratio) times larger (CartPole: 4 vs 64 inputs, 4x), which global magnitude
       pruning protects for their scale alone. The other layers keep θ0; the function changes at init.
+    * `obs_standardized` returns θ0 unchanged: the chain rescales the inputs instead of the weights, each
+      observation standardised as (x − μ) / max(σ, 1e-8) with the fixed statistics of the seed's expert data
+      (`rltickets.core.observations`). The input layer then sees every input at unit scale, so input weights are no
+      longer protected (or exposed) by an input's raw scale (CartPole's pole angle has a 10-20x smaller spread).
     """
     if mode not in INIT_RESCALINGS:
         raise ValueError(f"unknown init rescaling {mode!r}; expected one of {INIT_RESCALINGS}")
     rescaled = {name: tensor.detach().clone() for name, tensor in theta0.items()}
-    if mode == "none":
+    if mode == "none" or mode in OBSERVATION_RESCALINGS:
         return rescaled
     stds = {name: float(theta0[name].float().std()) for name in prunable}
     if any(s <= 0 for s in stds.values()):
