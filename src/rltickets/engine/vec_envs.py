@@ -178,9 +178,9 @@ class TorchBatchedEnv(BatchedEnv):
 
     Each env keeps its own numpy Generator, created exactly as gymnasium's ``reset(seed=stream_seeds[n] + i)``
     creates ``np_random`` and used for the same draws in the same order, so episodes equal those of SB3's
-    ``make_vec_env(env_id, n_envs=E, seed=stream_seeds[n])``. Only resets (and PatrolGrid's noise) loop over envs;
-    the step of all N x E envs is one set of tensor operations. ``state`` is the flat [N * E, state_dim] state
-    after autoreset, ``final_state`` the state the last step reached (before autoreset).
+    ``make_vec_env(env_id, n_envs=E, seed=stream_seeds[n])``. Only resets loop over envs; the step of all N x E
+    envs is one set of tensor operations (CPU). ``state`` is the flat [N * E, state_dim] state after autoreset,
+    ``final_state`` the state the last step reached (before autoreset), ``steps`` the TimeLimit step counters.
     """
 
     gym_id: str
@@ -269,14 +269,14 @@ class CartPoleBatched(TorchBatchedEnv):
     theta_threshold_radians = 12 * 2 * math.pi / 360
     x_threshold = 2.4
 
-    def _reset_state(self, k: int) -> np.ndarray:
-        return self.rngs[k].uniform(low=-0.05, high=0.05, size=(4,))
-
     def __init__(self, stream_seeds: Sequence[int], envs_per_network: int):
         super().__init__(stream_seeds, envs_per_network)
         self._forces = torch.tensor([-self.force_mag, self.force_mag], dtype=torch.float64)
         self._thresholds = torch.tensor([self.x_threshold, self.theta_threshold_radians], dtype=torch.float64)
         self._rewards = torch.ones(self.num_envs, dtype=torch.float32)
+
+    def _reset_state(self, k: int) -> np.ndarray:
+        return self.rngs[k].uniform(low=-0.05, high=0.05, size=(4,))
 
     def _dynamics(self, state, actions):
         x, x_dot, theta, theta_dot = state.unbind(-1)
@@ -389,6 +389,8 @@ class PatrolGridBatched(TorchBatchedEnv):
         from ..core.envs.patrol_grid import CHANNELS, MOVES, PatrolGridEnv
 
         grid = PatrolGridEnv()
+        # The env truncates itself after max_steps, the TimeLimit wrapper after max_episode_steps (both 50).
+        self.max_episode_steps = min(self.max_episode_steps, grid.max_steps)
         self.size, self.channels = grid.size, CHANNELS
         self.observation_shape = tuple(grid.observation_space.shape)
         self.observation_dim = int(np.prod(self.observation_shape))
@@ -403,8 +405,7 @@ class PatrolGridBatched(TorchBatchedEnv):
         self._walls = torch.as_tensor(grid.walls).flatten()
         # Reward by outcome (neither, reached, caught, caught and reached), summed in float64 as the env does.
         outcomes = (0.0, self.goal_reward, self.caught_reward, self.caught_reward)
-        self._rewards = torch.tensor([self.step_reward + outcome for outcome in outcomes], dtype=torch.float64)
-        self._rewards = self._rewards.to(torch.float32)
+        self._rewards = torch.tensor([self.step_reward + outcome for outcome in outcomes], dtype=torch.float32)
         self._channel_offsets = torch.tensor([CHANNELS.index(c) * cells for c in ("agent", "goal", "enemy")])
         self._empty_observation = torch.zeros(self.observation_dim, dtype=torch.float32)
         walls = CHANNELS.index("walls") * cells
@@ -483,7 +484,7 @@ TORCH_PORTS: dict[str, type[TorchBatchedEnv]] = {
 
 
 def env_kind(env_id: str) -> str:
-    """ "torch" when ``env_id`` has a torch port, else "gymnasium" (the stepped-in-a-loop fallback)."""
+    """Which implementation ``env_id`` gets: "torch" (a port) or "gymnasium" (the stepped-in-a-loop fallback)."""
     return "torch" if env_id in TORCH_PORTS else "gymnasium"
 
 
