@@ -226,3 +226,49 @@ def test_ppo_arguments_the_engine_does_not_implement_are_refused():
     for extra in ({"target_kl": 0.01}, {"clip_range_vf": 0.2}, {"sde_sample_freq": 4}):
         with pytest.raises(ValueError, match="batched PPO"):
             PpoHyperparameters.of("CartPole-v1", dataclasses.replace(base, ppo={**base.ppo_overrides, **extra}))
+
+
+@pytest.mark.parametrize("task", ["CartPole-v1", "Pendulum-v1"])
+def test_rollout_equals_sb3_collect_rollouts_with_deterministic_actions(task, monkeypatch):
+    """With the sampling replaced by the deterministic action in both, one rollout from the same θ0 and env seeds
+    gives SB3's buffer: observations, rewards with the γ·V(terminal) bootstrap of truncated episodes (Pendulum's
+    200-step limit falls inside the rollout), episode starts, values, GAE advantages and returns."""
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    from rltickets.engine import ppo as engine_ppo
+
+    settings = ci_task_settings(task)  # Pendulum: 4 envs x 256 steps; CartPole: 8 x 32
+    model = make_ppo(task, settings, 5)
+    theta0 = {k: v.clone() for k, v in model.policy.state_dict().items()}
+    monkeypatch.setattr(
+        model.policy,
+        "forward",
+        lambda obs, deterministic=False: ActorCriticPolicy.forward(model.policy, obs, deterministic=True),
+    )
+    _, callback = model._setup_learn(10_000, None)
+    model.collect_rollouts(model.env, callback, model.rollout_buffer, n_rollout_steps=model.n_steps)
+    buffer = model.rollout_buffer
+
+    captured = {}
+
+    def capturing_gae(rewards, values, episode_starts, *args):
+        captured.update(rewards=rewards.clone(), values=values.clone(), starts=episode_starts.clone())
+        captured["advantages"], captured["returns"] = compute_gae(rewards, values, episode_starts, *args)
+        return captured["advantages"], captured["returns"]
+
+    monkeypatch.setattr(engine_ppo, "compute_gae", capturing_gae)
+    monkeypatch.setattr(StackedPolicy, "sample", lambda self, actor_out, generators: self.deterministic(actor_out))
+    hp = PpoHyperparameters.of(task, settings)
+    one_rollout = hp.n_steps * model.n_envs
+    budget = PpoBudget(total_timesteps=one_rollout, eval_every_steps=one_rollout, eval_episodes=1)
+    train_ppo_batched(task, settings, budget, [NetworkSpec(theta0, None, 5)])
+    if task == "Pendulum-v1":
+        assert buffer.episode_starts[1:].any()  # a truncation happened inside the rollout
+    for name, sb3 in [
+        ("rewards", buffer.rewards),
+        ("values", buffer.values),
+        ("starts", buffer.episode_starts),
+        ("advantages", buffer.advantages),
+        ("returns", buffer.returns),
+    ]:
+        np.testing.assert_allclose(captured[name][:, 0].numpy(), sb3, rtol=1e-4, atol=1e-4, err_msg=name)
