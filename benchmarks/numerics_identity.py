@@ -109,20 +109,24 @@ def main() -> int:
         for setting in settings[shift:] + settings[:shift]:
             runs[setting].append(run_setting(*setting, args.steps, args.workload))
         print(f"  repeat {repeat + 1} done; {load()}", flush=True)
-    baseline = statistics.median(r["cpu_s"] for r in runs[(UNSET, UNSET)]) if (UNSET, UNSET) in runs else None
+    baseline = runs.get((UNSET, UNSET))
     print()
     header = f"{'ATEN_CPU_CAPABILITY':<20} {'MKL_CBWR':<11} {'torch':<7} {'MKL branch':<11} {'hash':<13}"
-    print(f"{header} {'return':>7} {'CPU s':>7} {'ratio':>6}")
+    print(f"{header} {'return':>7} {'CPU s':>7} {'ratio':>6}  paired ratios (min-max)")
     for setting, results in runs.items():
         hashes = {r["hash"] for r in results}
         cpu_s = statistics.median(r["cpu_s"] for r in results)
-        ratio = f"{cpu_s / baseline:6.3f}" if baseline else ""
         first = results[0]
         shown = first["hash"] if len(hashes) == 1 else f"{len(hashes)} differ!"
-        print(
-            f"{setting[0]:<20} {setting[1]:<11} {first['capability']:<7} {first['mkl_branch']:<11} {shown:<13}"
-            f" {first['return']:7.1f} {cpu_s:7.2f} {ratio}"
-        )
+        line = f"{setting[0]:<20} {setting[1]:<11} {first['capability']:<7} {first['mkl_branch']:<11} {shown:<13}"
+        line += f" {first['return']:7.1f} {cpu_s:7.2f}"
+        if baseline:
+            # Each repeat's run against the unpinned run of the same repeat (run close in time): the median of
+            # these is less exposed to a shared machine's drift than the ratio of the medians.
+            paired = [r["cpu_s"] / b["cpu_s"] for r, b in zip(results, baseline, strict=True)]
+            ratio = cpu_s / statistics.median(b["cpu_s"] for b in baseline)
+            line += f" {ratio:6.3f}  {statistics.median(paired):.3f} ({min(paired):.3f}-{max(paired):.3f})"
+        print(line)
     groups: dict[str, list[str]] = {}
     for setting, results in runs.items():
         groups.setdefault(results[0]["hash"], []).append(f"{setting[0]}/{setting[1]}")

@@ -16,9 +16,9 @@ Lifecycle and failure handling:
   waits until it is ready. A server exits after `RLTICKETS_WARM_IDLE` seconds without jobs (default 60; 10 in a
   SLURM allocation, where only the members of a group job can share one), and
   serves only clients with the same fingerprint: the same Python, installed packages, package source files,
-  thread-related environment variables and SLURM allocation. Editing the package therefore starts a new server;
-  the old one idles out. Jobs of different SLURM allocations never share one (a child runs in its server's
-  allocation).
+  thread-related environment variables, pinned numerics (MKL_CBWR, ATEN_CPU_CAPABILITY) and SLURM allocation.
+  Editing the package therefore starts a new server; the old one idles out. Jobs of different SLURM allocations
+  never share one (a child runs in its server's allocation).
 - A killed client (Snakemake cancelled the job, or SIGKILL) makes the server kill the job's child at once; a
   killed server takes its children with it (PR_SET_PDEATHSIG), and their clients fail, so Snakemake sees a
   failed job either way and `--rerun-incomplete` redoes it. Signals the client receives (SIGTERM, SIGINT) are
