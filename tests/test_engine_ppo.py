@@ -1,6 +1,7 @@
 """Batched PPO (rltickets.engine.ppo): SB3's hyper-parameters and GAE, batch independence, masks, learning."""
 
 import dataclasses
+import types
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from stable_baselines3.common.buffers import RolloutBuffer
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo, train_ppo
 from rltickets.core.pruning import prune_global_magnitude
+from rltickets.core.tasks import get_task
 from rltickets.engine.evaluation import evaluate_networks
 from rltickets.engine.policy import NetworkSpec, StackedPolicy
 from rltickets.engine.ppo import (
@@ -272,3 +274,71 @@ def test_rollout_equals_sb3_collect_rollouts_with_deterministic_actions(task, mo
         ("returns", buffer.returns),
     ]:
         np.testing.assert_allclose(captured[name][:, 0].numpy(), sb3, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_training_equals_sb3_train_ppo_on_the_same_random_numbers(masked, monkeypatch):
+    """Whole runs (8 iterations, evaluations, lr and clip-range schedules, Adam state across iterations): SB3's
+    action sampling and minibatch permutations are replaced by the engine's draws from one torch.Generator seeded
+    with the stream seed (same draws, same order), so `core.ppo.train_ppo` and the engine see the same random
+    numbers. The weights then agree to float rounding after every iteration, so the iteration-level logic (progress
+    of the schedules, number of iterations, Adam carried over) is SB3's."""
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    task, seed = "CartPole-v1", 3
+    settings = ci_task_settings(task)
+    [spec] = specs_for(task, settings, [seed], masked=[seed] if masked else [])
+    generator = torch.Generator().manual_seed(seed)
+    discrete = types.SimpleNamespace(continuous=False)
+
+    def engine_sampling_forward(self, obs, deterministic=False):
+        latent_pi, latent_vf = self.mlp_extractor(self.extract_features(obs))
+        logits = self.action_net(latent_pi)
+        actions = StackedPolicy.sample(discrete, logits.unsqueeze(0), [generator])[0]  # the engine's sampling
+        return actions, self.value_net(latent_vf), self._get_action_dist_from_latent(latent_pi).log_prob(actions)
+
+    monkeypatch.setattr(ActorCriticPolicy, "forward", engine_sampling_forward)
+    monkeypatch.setattr(
+        "stable_baselines3.common.buffers.np.random.permutation",
+        lambda n: torch.randperm(n, generator=generator).numpy(),
+    )
+    sb3_weights = []
+    sb3_train = PPO.train
+
+    def recording_train(self):
+        sb3_train(self)
+        sb3_weights.append({k: v.detach().clone() for k, v in self.policy.state_dict().items()})
+
+    monkeypatch.setattr(PPO, "train", recording_train)
+    hp = PpoHyperparameters.of(task, settings)
+    iterations = 8
+    rollout_size = hp.n_steps * get_task(task).n_envs
+    # a budget that is not a multiple of the rollout: the last iteration runs past it, as SB3's does
+    total = iterations * rollout_size - 7
+    budget = PpoBudget(total_timesteps=total, eval_every_steps=3 * rollout_size, eval_episodes=2)
+    model, sb3_metrics = train_ppo(task, settings, seed, budget, theta0=spec.init, masks=spec.masks)
+
+    engine_weights = []
+    engine_update = run_ppo.__globals__["update_epoch"]
+    last_rollout = []
+
+    def recording_update(policy, optimizer, rollout, *args):
+        if last_rollout and rollout is not last_rollout[-1]:
+            engine_weights.append(policy.state_dict_of(0))  # after the previous iteration's update
+        last_rollout.append(rollout)
+        engine_update(policy, optimizer, rollout, *args)
+
+    monkeypatch.setattr("rltickets.engine.ppo.update_epoch", recording_update)
+    [(weights, metrics)] = train_ppo_batched(task, settings, budget, [spec])
+    engine_weights.append(weights)
+
+    assert len(sb3_weights) == len(engine_weights) == iterations
+    for sb3, engine in zip(sb3_weights, engine_weights, strict=True):
+        for name, value in sb3.items():
+            torch.testing.assert_close(engine[name], value, rtol=1e-4, atol=1e-5, msg=name)
+    assert not torch.equal(weights["action_net.weight"], spec.init["action_net.weight"])  # it did train
+    assert metrics["train_steps"] == sb3_metrics["train_steps"] == model.num_timesteps
+    assert [h["step"] for h in metrics["history"]] == [h["step"] for h in sb3_metrics["history"]]
+    # the first evaluation runs on SB3's eval env seeds (later ones on fresh envs, engine.evaluation)
+    assert metrics["history"][0]["mean_return"] == sb3_metrics["history"][0]["mean_return"]
