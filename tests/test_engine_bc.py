@@ -15,6 +15,7 @@ from rltickets.core.ppo import initial_parameters, train_ppo
 from rltickets.core.pruning import prune_global_magnitude
 from rltickets.engine.bc import train_bc_batched
 from rltickets.engine.policy import NetworkSpec
+from rltickets.infra.compare import TIMING
 from rltickets.infra.settings import BcBudget, PpoBudget
 
 TASK = "CartPole-v1"
@@ -39,7 +40,7 @@ def budget(**changes):
 
 
 def without_timing(metrics):
-    return {k: v for k, v in metrics.items() if k not in ("wall_time_s", "networks_in_batch")}
+    return {k: v for k, v in metrics.items() if not TIMING.search(k)}
 
 
 @pytest.mark.parametrize("stopping", ["plateau", "fixed"])

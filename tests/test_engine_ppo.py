@@ -25,6 +25,7 @@ from rltickets.engine.ppo import (
     train_ppo_batched,
     update_epoch,
 )
+from rltickets.infra.compare import TIMING
 from rltickets.infra.settings import PpoBudget
 
 
@@ -39,7 +40,7 @@ def specs_for(task, settings, seeds, masked=()):
 
 
 def without_wall_times(metrics):
-    return {k: v for k, v in metrics.items() if "wall_time" not in k and k != "batch_networks"}
+    return {k: v for k, v in metrics.items() if not TIMING.search(k)}
 
 
 @pytest.mark.parametrize("task", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])

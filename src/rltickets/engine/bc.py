@@ -74,7 +74,8 @@ def train_bc_batched(
     `datasets[n]`, observations standardised with `.observation_standardization` if given) as `train_bc` trains
     each. Returns the stacked policy (network n's returned weights: the
     best-validation ones under `plateau`, the last under `fixed`) and one metrics dict per network, with
-    `train_bc`'s keys; `wall_time_s` is the whole batch's, `networks_in_batch` says how many shared it."""
+    `train_bc`'s keys (`wall_time_s`: the batch's wall time shared equally) plus batch_networks and
+    batch_wall_time_s, as `engine.ppo.train_ppo_batched`."""
     if len(networks) != len(datasets):
         raise ValueError(f"{len(networks)} networks but {len(datasets)} datasets")
     start = time.perf_counter()
@@ -167,8 +168,9 @@ def train_bc_batched(
                 "best_val_loss": finite_or_none(stopper.best_loss[n]),
                 "train_agreement": action_agreement(train_out[n], train_actions[n], *bounds),
                 "val_agreement": finite_or_none(action_agreement(val_out[n], val_actions[n], *bounds)),
-                "wall_time_s": wall_time,
-                "networks_in_batch": n_networks,
+                "wall_time_s": wall_time / n_networks,
+                "batch_networks": n_networks,
+                "batch_wall_time_s": wall_time,
             }
         )
     return policy, all_metrics
