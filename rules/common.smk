@@ -1,6 +1,7 @@
 # What several stages share: the config check, the run description, settings slices passed as params,
-# (task, seed) pairs, the "previous level" input function of every IMP chain, and the final outputs.
-# Paths come from rltickets.infra.layout; each stage's own input functions live in its rule file.
+# (task, seed) pairs, the generated level rules and their input and output functions (ticket and init-rescaled
+# chains), and the final outputs. Paths come from rltickets.infra.layout. Input functions live here too, because
+# `snakemake --lint` wants functions out of the rule files; a stage's lambdas stay in its rule file.
 import functools
 from pathlib import Path
 
@@ -78,31 +79,18 @@ def wildcard_values(wildcards):
     return dict(wildcards.items())
 
 
-def bc_dataset(wildcards):
-    """A BC job also reads its seed's expert dataset (an RL job reads none): for `unpack` in a rule's input."""
-    if wildcards.paradigm != "bc":
-        return {}
-    return {"dataset": layout.BC_DATASET(task=wildcards.task, seed=wildcards.seed)}
-
-
-def chain_level_inputs(chain, theta0):
-    """The input function of a level of an IMP chain (ticket, init-rescaled or supervised): `theta0` (filled in
-    from the job's wildcards) and, for level k > 0, the mask and trained weights of level k-1 of the same chain;
-    BC levels also read their expert dataset."""
-
-    def inputs(wildcards):
-        values = dict(wildcards.items())
-        found = {"theta0": theta0(**values)}
-        level = int(wildcards.level)
-        if level > 0:
-            previous = {**values, "level": level - 1}
-            found["previous_masks"] = chain.file("mask.pt", **previous)
-            found["previous_weights"] = chain.file("weights.pt", **previous)
-        if "paradigm" in values:
-            found.update(bc_dataset(wildcards))
-        return found
-
-    return inputs
+def supervised_level_inputs(wildcards):
+    """θ0 of the digits chain's seed and, for level k > 0, level k-1's mask and trained weights."""
+    values = dict(wildcards.items())
+    found = {"theta0": layout.SUPERVISED_THETA0(**values)}
+    level = int(wildcards.level)
+    if level > 0:
+        previous = {**values, "level": level - 1}
+        found["previous_masks"] = layout.SUPERVISED_LEVEL.file("mask.pt", **previous)
+        found["previous_weights"] = layout.SUPERVISED_LEVEL.file(
+            "weights.pt", **previous
+        )
+    return found
 
 
 def level_job_inputs(chain, theta0, seeds):

@@ -87,7 +87,7 @@ rule supervised_initial_parameters:
 
 rule supervised_level:
     input:
-        unpack(chain_level_inputs(layout.SUPERVISED_LEVEL, layout.SUPERVISED_THETA0)),
+        unpack(supervised_level_inputs),
     output:
         masks=layout.SUPERVISED_LEVEL.file("mask.pt"),
         weights=layout.SUPERVISED_LEVEL.file("weights.pt"),

@@ -77,7 +77,7 @@ def permuted_permuted(masks: Tensors, theta0: Tensors, generator: torch.Generato
 
 def reinit_seed(seed: int, level: int) -> int:
     """The seed of random/reinit's fresh init at one level: a function of (seed, level) only, so each level gets
-    its own init and a chain job draws what the per-level jobs draw."""
+    its own init, whichever job trains it."""
     entropy = np.random.SeedSequence([REINIT_SEED_OFFSET, seed, level]).generate_state(1, dtype=np.uint32)
     return int(entropy[0])
 

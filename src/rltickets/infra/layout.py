@@ -43,14 +43,13 @@ class _KeepMissing(dict):
 
 @dataclass(frozen=True)
 class Artefact:
-    """A file, a folder of `files`, or a figure (`files` = its formats), made by `rule` (or, depending on the
-    config, one of `other_rules`)."""
+    """A file, a folder of `files`, or a figure (`files` = its formats), made by `rule` (with `generated`: by the
+    rules of the family `rule` names, whose names depend on the config)."""
 
     template: str
     rule: str
     files: tuple[str, ...] = ()
     constraints: dict[str, str] = field(default_factory=dict)
-    other_rules: tuple[str, ...] = ()
     figure: bool = False
     generated: bool = False  # `rule` names a family of generated rules (GENERATED_SUFFIX)
 
@@ -68,19 +67,11 @@ class Artefact:
     def all_files(self, **wildcards) -> list[str]:
         return [self.file(name, **wildcards) for name in self.files] if self.files else [self(**wildcards)]
 
-    @property
-    def rules(self) -> tuple[str, ...]:
-        return (self.rule, *self.other_rules)
-
     def made_by(self, rule: str) -> bool:
         """Whether `rule` makes this artefact (for a generated family: any rule of the family)."""
         if self.generated:
             return re.fullmatch(re.escape(self.rule) + GENERATED_SUFFIX, rule) is not None
-        return rule in self.rules
-
-    def describe_rules(self) -> str:
-        """The producing rule(s), as an error message names them (a generated family by its base name)."""
-        return " or ".join(self.rules)
+        return rule == self.rule
 
     def pattern(self) -> re.Pattern:
         """Matches the artefact's files, under any folder (runs live in scratch copies, paths may be absolute)."""
@@ -241,5 +232,5 @@ def producing_rule(path: str) -> str:
         return posix.split("benchmarks/", 1)[1].split("/", 1)[0]
     for artefact in ARTEFACTS.values():
         if artefact.pattern().search(posix):
-            return artefact.describe_rules()
+            return artefact.rule
     return "unknown"
