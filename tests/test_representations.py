@@ -119,6 +119,31 @@ def test_identification_is_the_leave_one_out_rank_agreement_of_each_seed():
     assert spearman(np.array([1, 2, 2, 3]), np.array([3, 2, 2, 1])) == pytest.approx(-1.0)
 
 
+def survival_frame(vectors: dict[int, np.ndarray]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            dict(init_rescaling="none", paradigm="rl", task="T", level=1, seed=seed, fraction_remaining=0.6)
+            | dict(input_index=i, survival=float(value))
+            for seed, vector in vectors.items()
+            for i, value in enumerate(vector)
+        ]
+    )
+
+
+def test_identification_is_one_for_identical_informative_masks_and_zero_for_random_ones():
+    informative = np.array([0.9, 0.1, 0.6, 0.3, 0.0, 0.45])  # every seed keeps the same inputs, in the same order
+    same = identification_per_seed(survival_frame({seed: informative for seed in range(5)}))
+    assert same["identification"].tolist() == pytest.approx([1.0] * 5)
+    # Masks drawn at random, independently per seed: no input is preferred, so seeds agree only by chance.
+    rng = np.random.default_rng(0)
+    random = identification_per_seed(survival_frame({seed: rng.random(40) for seed in range(200)}))
+    assert abs(random["identification"].mean()) < 0.05
+    # Identical masks that prefer no input (every input keeps the same share, e.g. nothing pruned): undefined, so
+    # agreeing on keeping everything is not rewarded.
+    uniform = identification_per_seed(survival_frame({seed: np.full(6, 0.5) for seed in range(5)}))
+    assert uniform["identification"].isna().all()
+
+
 def small_policy_state(seed=0):
     torch.manual_seed(seed)
     net = {

@@ -116,3 +116,12 @@ def test_summary_verdicts_and_agreement():
     shares = summarise([0.6, 0.7, 0.8, 0.9, 0.55], null=0.5)
     assert shares.verdict(5, 0.05) == REPRODUCED and shares.mean == pytest.approx(0.71)
     assert math.isnan(summarise([]).mean) and summarise([]).verdict(5, 0.05).startswith("not tested")
+
+
+def test_three_seeds_that_all_agree_are_inconclusive():
+    # With 3 seeds the exact one-sided tests cannot go below 1/8, and the default needs 5 seeds anyway: a
+    # 3-seed effect in which every seed agrees is no verdict.
+    three = summarise([0.2, 0.4, 0.1])
+    assert three.k_greater == 3 and three.p_greater == pytest.approx(1 / 8)
+    assert three.verdict(min_n=5, alpha=0.05) == INCONCLUSIVE
+    assert three.verdict(min_n=3, alpha=0.05) == INCONCLUSIVE
