@@ -27,6 +27,7 @@ include: "rules/baselines.smk"
 include: "rules/representations.smk"
 include: "rules/earlybird.smk"
 include: "rules/summary.smk"
+include: "rules/sensitivity.smk"
 
 
 rule all:
@@ -69,3 +70,8 @@ rule earlybird:
 rule summary:
     input:
         SUMMARY_OUTPUTS,
+
+
+rule sensitivity:
+    input:
+        SENSITIVITY_OUTPUTS,

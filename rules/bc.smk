@@ -1,4 +1,5 @@
-# Behavioural-cloning datasets: the expert's own deterministic rollouts.
+# Behavioural-cloning datasets: the expert's own deterministic rollouts (or, for a variant chain whose arm changes
+# `bc_data`, its base task's expert's rollouts under the variant's `bc_data`).
 
 
 BC_OUTPUTS = [layout.BC_DATASET(task=t, seed=s) for t, s in task_seed_pairs()]
@@ -6,7 +7,7 @@ BC_OUTPUTS = [layout.BC_DATASET(task=t, seed=s) for t, s in task_seed_pairs()]
 
 rule collect_bc_dataset:
     input:
-        expert=layout.EXPERT.file("model.zip"),
+        expert=expert_model,
     output:
         layout.BC_DATASET(),
     log:
@@ -17,6 +18,6 @@ rule collect_bc_dataset:
         runtime="30m",
         mem_mb=2000,
     params:
-        settings=lambda w: settings(w, "network", "bc_data"),
+        settings=dataset_settings,
     script:
         "../workflow_scripts/collect_bc_dataset.py"

@@ -19,6 +19,7 @@ from rltickets.infra.config import (
 from rltickets.infra.numerics import pin_numerics
 from rltickets.infra.settings import SettingsError, Study
 from rltickets.imp.level_jobs import study_level_job_rules
+from rltickets.sensitivity.tables import arm_pairings, chains_needed
 
 # The schema is the gate; the typed settings are built once, from the validated config.
 try:
@@ -44,6 +45,14 @@ RUN_DESCRIPTION = CaptionText(describe_run(config))
 IMP_LEVEL_SETTINGS = canonical(
     {k: v for k, v in config["imp"].items() if k not in ("levels", "seeds_per_job")}
 )
+# The claim-1 sensitivity study's variant chains (`<task>@<arm>`, rltickets.sensitivity.arms): extra ticket chains
+# with their arm's settings; empty unless the config lists `sensitivity.arms`.
+VARIANTS = STUDY.variants
+# Every chain's settings as the config writes them: the tasks', and the variants' merged ones.
+CHAIN_SETTINGS = {
+    **config["task_settings"],
+    **{chain: variant.task_settings for chain, variant in VARIANTS.items()},
+}
 # What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
 # The generated level rules of the IMP chains (rltickets.imp.level_jobs), by family.
@@ -72,11 +81,60 @@ def level_settings(wildcards):
 
 @functools.cache  # one copy per task and rule: thousands of jobs share it (DAG time, BENCHMARKS.md (c))
 def _task_settings(task, sections):
-    return canonical({s: config["task_settings"][task][s] for s in sections})
+    return canonical({s: CHAIN_SETTINGS[task][s] for s in sections})
+
+
+def imp_level_settings(wildcards):
+    """What a level job reads of `imp:`: the study's, or a variant chain's with its arm's overrides."""
+    return _imp_level_settings(wildcards.task)
+
+
+@functools.cache
+def _imp_level_settings(task):
+    if task not in VARIANTS:
+        return IMP_LEVEL_SETTINGS
+    imp = VARIANTS[task].imp
+    return canonical({k: v for k, v in imp.items() if k not in ("levels", "seeds_per_job")})
+
+
+def source_task(task, artefact):
+    """Whose `artefact` file (expert, random, theta0, bc_dataset) a chain reads: its own, or for a variant chain
+    its base task's wherever the arm leaves what the file depends on unchanged (nothing is trained twice)."""
+    return VARIANTS[task].source(artefact) if task in VARIANTS else task
+
+
+def expert_model(wildcards):
+    """The expert whose rollouts make a chain's BC dataset (a variant's: its base task's expert)."""
+    return layout.EXPERT.file(
+        "model.zip", task=source_task(wildcards.task, "expert"), seed=wildcards.seed
+    )
+
+
+def dataset_settings(wildcards):
+    """What collecting a BC dataset reads: the expert's network and the chain's `bc_data`."""
+    expert_task = source_task(wildcards.task, "expert")
+    return canonical(
+        {
+            "network": CHAIN_SETTINGS[expert_task]["network"],
+            "bc_data": CHAIN_SETTINGS[wildcards.task]["bc_data"],
+        }
+    )
 
 
 def wildcard_values(wildcards):
     return dict(wildcards.items())
+
+
+def sensitivity_metrics(arms):
+    """metrics.json of every level and seed of the chains the sensitivity table pairs: the base chains and each
+    arm's variant chains of the paradigms it retrains."""
+    pairings = arm_pairings(arms)
+    return [
+        layout.IMP_LEVEL.file("metrics.json", paradigm=p, task=chain, seed=s, level=k)
+        for p, chain in chains_needed(TASKS, pairings)
+        for s in STUDY.seeds_of(chain)
+        for k in STUDY.levels_of(chain)
+    ]
 
 
 def supervised_level_inputs(wildcards):
@@ -100,7 +158,8 @@ def level_job_inputs(chain, theta0, seeds):
 
     def inputs(wildcards):
         values = dict(wildcards.items())
-        found = {"theta0": [theta0(**values, seed=s) for s in seeds]}
+        theta0_values = {**values, "task": source_task(wildcards.task, "theta0")}
+        found = {"theta0": [theta0(**theta0_values, seed=s) for s in seeds]}
         level = int(wildcards.level)
         if level > 0:
             previous = {**values, "level": level - 1}
@@ -111,8 +170,9 @@ def level_job_inputs(chain, theta0, seeds):
                 chain.file("weights.pt", **previous, seed=s) for s in seeds
             ]
         if wildcards.paradigm == "bc":
+            dataset_task = source_task(wildcards.task, "bc_dataset")
             found["dataset"] = [
-                layout.BC_DATASET(task=wildcards.task, seed=s) for s in seeds
+                layout.BC_DATASET(task=dataset_task, seed=s) for s in seeds
             ]
         return found
 
@@ -172,4 +232,5 @@ def final_outputs():
         + REPRESENTATION_OUTPUTS
         + EARLYBIRD_OUTPUTS
         + SUMMARY_OUTPUTS
+        + SENSITIVITY_OUTPUTS
     )

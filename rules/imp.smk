@@ -37,7 +37,7 @@ for job in LEVEL_JOBS["imp_level"]:
             seeds=job.seeds,
             conditions=job.conditions,
             settings=level_settings,
-            imp=IMP_LEVEL_SETTINGS,
+            imp=imp_level_settings,
         script:
             "../workflow_scripts/imp_level.py"
 

@@ -6,7 +6,7 @@ import numpy as np
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 
-from ..core.tasks import get_task
+from ..core.tasks import env_id, get_task
 from ..infra.artifacts import artifact_error, load_npz
 
 # Dataset rollouts use env seeds apart from training and evaluation seeds.
@@ -27,7 +27,7 @@ def collect_expert_dataset(
     `action_noise` = 0 the env is stepped with that action (the expert's own state distribution); with
     `action_noise` > 0 it is stepped with `perturbed_actions` (DART-style data: the states around the expert's
     path that its students drift into, labelled with what the expert would do there)."""
-    env = make_vec_env(task_id, n_envs=8, seed=seed + DATASET_SEED_OFFSET)
+    env = make_vec_env(env_id(task_id), n_envs=8, seed=seed + DATASET_SEED_OFFSET)
     noise = np.random.default_rng(seed + ACTION_NOISE_SEED_OFFSET)
     observations, actions, episode_returns = [], [], []
     obs = env.reset()

@@ -22,7 +22,7 @@ from ..infra.settings import Network, PpoBudget, TaskSettings
 from . import envs  # noqa: F401 - registers this project's gymnasium envs (PatrolGrid-v0) before make_vec_env
 from .masking import mask_sb3_model
 from .observations import ObservationStandardization
-from .tasks import get_task
+from .tasks import env_id, get_task
 
 ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
 # Evaluation episodes use env seeds far from the training seeds.
@@ -61,7 +61,7 @@ def policy_kwargs(net: Network) -> dict[str, Any]:
 
 def make_eval_env(task_id: str, seed: int, n_episodes: int, wrapper: dict[str, Any] | None = None):
     """`wrapper`: make_vec_env's wrapper_class / wrapper_kwargs, e.g. an observation wrapper."""
-    return make_vec_env(task_id, n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET, **(wrapper or {}))
+    return make_vec_env(env_id(task_id), n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET, **(wrapper or {}))
 
 
 def without_log_folder(model):
@@ -73,7 +73,7 @@ def without_log_folder(model):
 
 def make_ppo(task_id: str, settings: TaskSettings, seed: int, wrapper: dict[str, Any] | None = None) -> PPO:
     seed_everything(seed)
-    env = make_vec_env(task_id, n_envs=get_task(task_id).n_envs, seed=seed, **(wrapper or {}))
+    env = make_vec_env(env_id(task_id), n_envs=get_task(task_id).n_envs, seed=seed, **(wrapper or {}))
     model = PPO(
         "MlpPolicy",
         env,

@@ -211,9 +211,29 @@ TASKS: dict[str, TaskSpec] = {
 }
 
 
+# A variant chain (the claim-1 sensitivity study, rltickets.sensitivity) is named `<task>@<arm>`, e.g.
+# `CartPole-v1@width32`: the base task's environment and registry entry, with the arm's settings.
+VARIANT_SEPARATOR = "@"
+
+
+def variant_task_id(task_id: str, arm: str) -> str:
+    """The chain id of `arm`'s variant of `task_id`, e.g. `CartPole-v1@width32`."""
+    return f"{task_id}{VARIANT_SEPARATOR}{arm}"
+
+
+def base_task_id(task_id: str) -> str:
+    """The registered task a chain id stands for: the id itself, or a variant's base task."""
+    return task_id.split(VARIANT_SEPARATOR, 1)[0]
+
+
+def env_id(task_id: str) -> str:
+    """The gymnasium id to build for a task or variant chain id."""
+    return get_task(task_id).env_id
+
+
 def input_names(task_id: str, n_inputs: int) -> list[str]:
     """Names of a task's observation dimensions; `obs[i]` where the registry names none."""
-    names = get_task(task_id).input_names if task_id in TASKS else ()
+    names = get_task(task_id).input_names if base_task_id(task_id) in TASKS else ()
     return list(names) if len(names) == n_inputs else [f"obs[{i}]" for i in range(n_inputs)]
 
 
@@ -226,7 +246,8 @@ def known_task_ids() -> list[str]:
 
 
 def get_task(task_id: str) -> TaskSpec:
+    """The registry entry of a task, or of a variant chain's base task."""
     try:
-        return TASKS[task_id]
+        return TASKS[base_task_id(task_id)]
     except KeyError:
         raise KeyError(f"unknown task id {task_id!r}; known tasks: {', '.join(known_task_ids())}") from None

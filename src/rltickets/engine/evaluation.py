@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..core.ppo import EVAL_SEED_OFFSET
+from ..core.tasks import env_id
 from .policy import StackedPolicy
 from .vec_envs import BatchedEnv, make_batched_env
 
@@ -41,7 +42,7 @@ def make_eval_env(
 ) -> BatchedEnv:
     """`observation_affine`: the training envs' observation transform (`vec_envs.make_batched_env`), if any."""
     seeds = [eval_seed(seed, index) for seed in stream_seeds]
-    return make_batched_env(task_id, seeds, min(n_episodes, 10), observation_affine)
+    return make_batched_env(env_id(task_id), seeds, min(n_episodes, 10), observation_affine)
 
 
 def env_actions(env: BatchedEnv, actions: torch.Tensor) -> torch.Tensor:

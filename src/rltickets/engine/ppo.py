@@ -37,7 +37,7 @@ from stable_baselines3 import PPO
 
 from ..core.observations import stacked_affine
 from ..core.ppo import ppo_hyperparameters, summarise_history
-from ..core.tasks import get_task
+from ..core.tasks import env_id, get_task
 from ..infra.settings import PpoBudget, TaskSettings
 from .evaluation import env_actions, evaluate_networks
 from .policy import NetworkSpec, StackedPolicy, Tensors
@@ -219,7 +219,7 @@ def run_ppo(
     `observation_affine`: (shift, scale) [N, obs_dim] of the observations every env (training and evaluation) hands
     network n, (obs − shift[n]) / scale[n] (`vec_envs.AffineObservations`); None: raw observations."""
     n_networks, n_envs, n_steps = len(seeds), get_task(task_id).n_envs, hp.n_steps
-    env = make_batched_env(task_id, seeds, n_envs, observation_affine)
+    env = make_batched_env(env_id(task_id), seeds, n_envs, observation_affine)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
 
     # Rollout storage, [n_steps, N, E, ...]

@@ -59,38 +59,45 @@ def level_job_rules(
     conditions: Sequence[str] = (),
     baseline_tasks: Iterable[str] | None = None,
     seeds_per_job: int | None = None,
+    levels_of_task: Mapping[str, Sequence[int]] | None = None,
 ) -> list[LevelJobRule]:
     """The level rules of one family of chains (`base`: `imp_level`, `rescaled_imp_level`).
 
     `baseline_tasks` (default: every task) get `conditions` trained at `baseline_levels`; the other tasks' jobs
     train tickets only there. Rule names: `base`, plus `_with_baselines` where baselines are trained, plus
     `_seeds<first>_<last>` when the tasks' seed lists differ or are chunked, plus `_2`, `_3`, ... to tell apart
-    rules that would otherwise share a name."""
+    rules that would otherwise share a name. `levels_of_task`: a chain's own levels where they differ from
+    `levels` (the sensitivity study's variant chains); such chains get rules of their own."""
     with_baselines_tasks = set(seeds_of_task if baseline_tasks is None else baseline_tasks)
-    baseline_levels = tuple(k for k in levels if k in set(baseline_levels)) if conditions else ()
-    plain_levels = tuple(k for k in levels if k not in baseline_levels)
+    levels_of_task = levels_of_task or {}
     seed_groups: dict[tuple[int, ...], list[str]] = {}
     for task, seeds in seeds_of_task.items():
         for chunk in seed_chunks(seeds, seeds_per_job):
             seed_groups.setdefault(chunk, []).append(task)
     suffixes = _seed_suffixes(list(seed_groups)) if len(seed_groups) > 1 else {seeds: "" for seeds in seed_groups}
     rules: list[LevelJobRule] = []
-    for seeds, tasks in seed_groups.items():
-        trained_with = [t for t in tasks if t in with_baselines_tasks]
-        trained_without = [t for t in tasks if t not in with_baselines_tasks]
-        cells = [
-            (tuple(tasks), plain_levels, ()),
-            (tuple(trained_with), baseline_levels, tuple(conditions)),
-            (tuple(trained_without), baseline_levels, ()),
-        ]
-        for cell_tasks, cell_levels, cell_conditions in cells:
-            if cell_tasks and cell_levels:
-                name = base + (WITH_BASELINES if cell_conditions else "") + suffixes[seeds]
-                taken = {rule.name for rule in rules}
-                unique, counter = name, 2
-                while unique in taken:
-                    unique, counter = f"{name}_{counter}", counter + 1
-                rules.append(LevelJobRule(unique, seeds, cell_tasks, cell_levels, cell_conditions))
+    for seeds, seed_tasks in seed_groups.items():
+        level_groups: dict[tuple[int, ...], list[str]] = {}
+        for task in seed_tasks:
+            level_groups.setdefault(tuple(levels_of_task.get(task, levels)), []).append(task)
+        for chain_levels, tasks in level_groups.items():
+            trained_with = [t for t in tasks if t in with_baselines_tasks]
+            trained_without = [t for t in tasks if t not in with_baselines_tasks]
+            with_levels = tuple(k for k in chain_levels if k in set(baseline_levels)) if conditions else ()
+            plain_levels = tuple(k for k in chain_levels if k not in with_levels)
+            cells = [
+                (tuple(tasks), plain_levels, ()),
+                (tuple(trained_with), with_levels, tuple(conditions)),
+                (tuple(trained_without), with_levels, ()),
+            ]
+            for cell_tasks, cell_levels, cell_conditions in cells:
+                if cell_tasks and cell_levels:
+                    name = base + (WITH_BASELINES if cell_conditions else "") + suffixes[seeds]
+                    taken = {rule.name for rule in rules}
+                    unique, counter = name, 2
+                    while unique in taken:
+                        unique, counter = f"{name}_{counter}", counter + 1
+                    rules.append(LevelJobRule(unique, seeds, cell_tasks, cell_levels, cell_conditions))
     return rules
 
 
@@ -109,7 +116,9 @@ def study_level_job_rules(config: Mapping, study) -> dict[str, list[LevelJobRule
     `imp_level` (the ticket chains) and `rescaled_imp_level` (the init-rescaled chains).
 
     A ticket chain trains the study's seeds of its task, plus `representations.seeds` for the gridworld and the
-    init-rescaling tasks (whose `none` setting is the ticket chain). Baselines are trained for the study's tasks."""
+    init-rescaling tasks (whose `none` setting is the ticket chain). Baselines are trained for the study's tasks,
+    never for the sensitivity study's variant chains (`study.variants`), which train their base task's seeds at
+    their own levels."""
     representations = config["representations"]
     grid, repr_seeds = representations["grid_task"], tuple(representations["seeds"])
     rescaled_tasks = tuple(representations["init_rescaling"]["tasks"])
@@ -119,6 +128,8 @@ def study_level_job_rules(config: Mapping, study) -> dict[str, list[LevelJobRule
             own = study.seeds_of(task) if task in study.tasks else ()
             extra = repr_seeds if task == grid or task in rescaled_tasks else ()
             chains[task] = tuple(sorted({*own, *extra}))
+    for chain in study.variants:
+        chains[chain] = tuple(study.seeds_of(chain))
     baselines = config["baselines"]
     return {
         "imp_level": level_job_rules(
@@ -129,6 +140,7 @@ def study_level_job_rules(config: Mapping, study) -> dict[str, list[LevelJobRule
             baselines["conditions"],
             baseline_tasks=study.tasks,
             seeds_per_job=study.imp.seeds_per_job,
+            levels_of_task={chain: study.levels_of(chain) for chain in study.variants},
         ),
         "rescaled_imp_level": level_job_rules(
             "rescaled_imp_level",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ..core.tasks import base_task_id
 from ..infra.artifacts import load_json
 
 LEVEL_KEYS = ("paradigm", "task", "seed", "level", "fraction_remaining", "best_return", "final_return")
@@ -76,7 +77,8 @@ def imp_table(metric_paths: Iterable[str], random_paths: Iterable[str]) -> pd.Da
         random_return[record["task"]] = record["mean_return"]
     rows = [level_row(load_json(path, required_keys=METRIC_KEYS)) for path in metric_paths]
     table = pd.DataFrame(rows).sort_values(["task", "paradigm", "seed", "level"], ignore_index=True)
-    table["random_return"] = table["task"].map(random_return)
+    # A variant chain of the sensitivity study (`<task>@<arm>`) is measured against its base task's random policy.
+    table["random_return"] = table["task"].map(base_task_id).map(random_return)
     dense = table[table["level"] == 0].set_index(["task", "paradigm", "seed"])
     keys = [tuple(k) for k in table[["task", "paradigm", "seed"]].values]
     for measure in ("best", "last3"):

@@ -36,7 +36,10 @@ def _describe(error: jsonschema.ValidationError) -> str:
         required = ", ".join(error.schema.get("required", []))
         return f"config key '{key}': {error.message}; required keys here: {required}"
     if error.validator == "propertyNames":
-        return f"config key '{key}': {error.message}; expected a registered task id: {', '.join(known_task_ids())}"
+        names = error.schema.get("propertyNames", {})
+        expected = names.get("description") if "pattern" in names else None
+        expected = expected or f"a registered task id: {', '.join(known_task_ids())}"
+        return f"config key '{key}': {error.message}; expected {expected}"
     expected = error.schema.get("description")
     if expected is None and isinstance(error.schema.get("$ref"), str):
         expected = error.schema["$ref"]
@@ -104,6 +107,7 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
             f"config key 'representations.masked_input.level': {masked_level} is beyond "
             f"imp.levels = {config['imp']['levels']}; expected a level in [1, imp.levels]"
         )
+    _check_sensitivity(config, schema_path)
     earlybird = config["earlybird"]
     if max(earlybird["prune_episodes"]) > earlybird["max_episodes"]:
         raise ConfigError(
@@ -115,6 +119,30 @@ def check_config(config: dict[str, Any], schema_path: str | Path = SCHEMA_PATH) 
             f"config key 'earlybird.task_settings': no settings for task(s) {missing} listed in "
             "'earlybird.tasks'; add an entry for each (see config.yaml)"
         )
+
+
+def _check_sensitivity(config: dict[str, Any], schema_path: str | Path) -> None:
+    """The arms of `sensitivity`: the table pairs RL with BC, and every variant's merged settings must be valid
+    task settings (a scaled budget is checked like a written one)."""
+    from ..sensitivity.arms import variant_chains
+
+    arms = (config.get("sensitivity") or {}).get("arms") or {}
+    if not arms:
+        return
+    if missing := [p for p in ("rl", "bc") if p not in config["paradigms"]]:
+        raise ConfigError(
+            f"config key 'paradigms': sensitivity.arms pairs RL with BC tickets, but {missing} is not run; "
+            "expected paradigms [rl, bc], or no sensitivity.arms"
+        )
+    schema = load_schema(schema_path)
+    validator = jsonschema.Draft202012Validator({**schema, **schema["definitions"]["task_settings"]})
+    for chain, variant in variant_chains(config).items():
+        for error in validator.iter_errors(variant.task_settings):
+            raise ConfigError(
+                f"config key 'sensitivity.arms.{variant.arm.name}': on {variant.task} it gives "
+                f"{_dotted(error.absolute_path)} = {error.instance!r}, which is invalid ({error.message}); "
+                f"expected {error.schema.get('description', 'a valid task setting')} (chain {chain})"
+            )
 
 
 def canonical(value: Any) -> Any:

@@ -21,8 +21,9 @@ LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 
 # Wildcards shared by every rule (the Snakefile's global wildcard_constraints); a template may narrow one further.
+# A task is a registered id, or a variant chain of the sensitivity study: `<task>@<arm>` (rltickets.core.tasks).
 WILDCARD_CONSTRAINTS = {
-    "task": r"[A-Za-z0-9_]+-v\d+",
+    "task": r"[A-Za-z0-9_]+-v\d+(?:@[a-z][a-z0-9_]*)?",
     "seed": r"\d+",
     "level": r"0|[1-9]\d*",
     "paradigm": "rl|bc",
@@ -210,6 +211,10 @@ EB_RETRAIN_FIGURE = figure("earlybird_retrain", "eb_plot_runs")
 EB_FINETUNE_FIGURE = figure("earlybird_finetune", "eb_plot_runs")
 EB_EXPLOIT_FIGURE = figure("earlybird_exploit", "eb_plot_runs")
 EB_RETRAIN_VS_FINETUNE_FIGURE = figure("earlybird_retrain_vs_finetune_{task}", "eb_plot_retrain_vs_finetune")
+
+# ---- the claim-1 sensitivity study (rules/sensitivity.smk; its chains are IMP_LEVEL folders of `<task>@<arm>`) ----
+SENSITIVITY_TABLE = table("sensitivity", "sensitivity_table")
+SENSITIVITY_FIGURE = figure("sensitivity_claim1", "plot_sensitivity")
 
 # ---- the study's summary (rules/summary.smk) ----
 CLAIMS_TABLE = table("claims", "claims_table")

@@ -16,6 +16,9 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Self
 
+from ..core.tasks import base_task_id
+from ..sensitivity.arms import VariantChain, variant_chains
+
 
 class SettingsError(ValueError):
     """A settings mapping does not have the keys its section needs."""
@@ -285,11 +288,16 @@ class Study:
     verdict: VerdictSettings
     supervised: SupervisedSettings
     numerics: NumericsSettings
+    # The claim-1 sensitivity study's variant chains (`<task>@<arm>`, rltickets.sensitivity.arms), by chain id, and
+    # their typed settings. Extra chains beside `tasks`: no baselines, init rescaling or claims of their own.
+    variants: dict[str, VariantChain] = dataclasses.field(default_factory=dict)
+    variant_settings: dict[str, TaskSettings] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Study:
         eb = config["earlybird"]
         protocol_keys = ("max_episodes", "early_stopping_window", "test_episodes", "mask_every")
+        variants = variant_chains(config)
         return cls(
             tasks=tuple(config["tasks"]),
             paradigms=tuple(config["paradigms"]),
@@ -316,12 +324,27 @@ class Study:
             verdict=VerdictSettings.from_dict(eb["verdict"], "earlybird.verdict"),
             supervised=SupervisedSettings.from_dict(config["supervised"], "supervised"),
             numerics=NumericsSettings.from_dict(config["numerics"], "numerics"),
+            variants=variants,
+            variant_settings={
+                chain: TaskSettings.from_dict(variant.task_settings, f"sensitivity.arms.{variant.arm.name} ({chain})")
+                for chain, variant in variants.items()
+            },
         )
 
     def seeds_of(self, task: str) -> tuple[int, ...]:
-        """A task's seeds: its own `seeds` if given (e.g. 10 for MuJoCo), else the global list."""
-        return self.task_settings[task].seeds or self.seeds
+        """A task's seeds: its own `seeds` if given (e.g. 10 for MuJoCo), else the global list (a variant chain:
+        its base task's)."""
+        return self.task_settings[base_task_id(task)].seeds or self.seeds
 
     @property
     def levels(self) -> list[int]:
         return list(range(self.imp.levels + 1))
+
+    @property
+    def chain_tasks(self) -> tuple[str, ...]:
+        """Every ticket chain's task id: the study's tasks, then the sensitivity study's variant chains."""
+        return (*self.tasks, *self.variants)
+
+    def levels_of(self, chain: str) -> list[int]:
+        """The levels of a chain: a variant's own (its arm may change `imp.levels`), else the study's."""
+        return self.variants[chain].levels if chain in self.variants else self.levels

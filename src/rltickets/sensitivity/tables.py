@@ -1,0 +1,167 @@
+"""The claim-1 sensitivity table: per base task, arm, metric and threshold, how many levels longer BC tickets hold
+their performance than RL tickets, seed by seed, and the verdict of the claims' own test.
+
+Every arm pairs one RL chain with one BC chain of the same seeds: the arm's variant chain for the paradigms it
+retrains, the base chain for the other (an RL-budget arm's BC side is the base BC chain). A seed's critical level is
+`rltickets.imp.tables.critical_level_per_seed`, as in claim 1: the last level up to which every level keeps
+>= threshold of the seed's dense performance, a disconnected level counting as a failure. Metric (best, last3) and
+threshold variants are computed from the stored evaluation histories, at no training cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.statistics import INCONCLUSIVE, summarise
+from ..core.tasks import variant_task_id
+from ..imp.tables import critical_level_per_seed
+from ..summary.claims import ClaimRules
+
+BASE = "base"
+PARADIGMS = ("rl", "bc")
+BEYOND_RUN = INCONCLUSIVE + " (both paradigms hold to the sparsest level run)"
+
+COLUMNS = [
+    "task",
+    "arm",
+    "factor",
+    "rl_chain",
+    "bc_chain",
+    "metric",
+    "threshold",
+    "seed",
+    "rl_critical_level",
+    "bc_critical_level",
+    "difference",
+    "rl_disconnected_levels",
+    "bc_disconnected_levels",
+    "sparsest_level",
+    "n",
+    "mean_difference",
+    "median_difference",
+    "k_bc_outlasts",
+    "k_rl_outlasts",
+    "agreement",
+    "test",
+    "p_value",
+    "verdict",
+]
+
+
+@dataclass(frozen=True)
+class ArmPairing:
+    """What the table needs of an arm: the factor it varies and the paradigms it retrains."""
+
+    factor: str
+    paradigms: tuple[str, ...] = PARADIGMS
+
+    def chain(self, task: str, arm: str, paradigm: str) -> str:
+        """The chain whose tickets stand for `paradigm` in this arm: the variant, or the base task's chain."""
+        return variant_task_id(task, arm) if arm != BASE and paradigm in self.paradigms else task
+
+
+def arm_pairings(arms: Mapping[str, Mapping]) -> dict[str, ArmPairing]:
+    """The base pairing, then every arm of the config's `sensitivity.arms` (as the rule passes them)."""
+    pairings = {BASE: ArmPairing(BASE)}
+    for name, entry in arms.items():
+        pairings[name] = ArmPairing(entry["factor"], tuple(entry.get("paradigms", PARADIGMS)))
+    return pairings
+
+
+def chains_needed(tasks: Iterable[str], arms: Mapping[str, ArmPairing]) -> list[tuple[str, str]]:
+    """Every (paradigm, chain) the table reads, without repeats: the base chains and each arm's own chains."""
+    needed: dict[tuple[str, str], None] = {}
+    for task in tasks:
+        for arm, pairing in arms.items():
+            for paradigm in PARADIGMS:
+                needed[paradigm, pairing.chain(task, arm, paradigm)] = None
+    return list(needed)
+
+
+def _summary_columns(differences: pd.Series, sparsest: bool, rules: ClaimRules) -> dict:
+    stats = summarise(differences.dropna(), test=rules.test)
+    verdict = stats.verdict(rules.min_n, rules.alpha)
+    if sparsest:
+        verdict = BEYOND_RUN
+    return {
+        "n": stats.n,
+        "mean_difference": stats.mean,
+        "median_difference": float(differences.median()) if stats.n else np.nan,
+        "k_bc_outlasts": stats.k_greater,
+        "k_rl_outlasts": stats.k_less,
+        "agreement": f"BC outlasts RL in {stats.k_greater} of {stats.n} seeds",
+        "test": rules.test,
+        "p_value": stats.p_greater,
+        "verdict": verdict,
+    }
+
+
+def sensitivity_table(
+    levels: pd.DataFrame,
+    tasks: Sequence[str],
+    arms: Mapping[str, ArmPairing],
+    metrics: Sequence[str],
+    thresholds: Sequence[float],
+    rules: ClaimRules,
+) -> pd.DataFrame:
+    """One row per (task, arm, metric, threshold, seed): both paradigms' critical levels, BC − RL, and the group's
+    mean and median difference, k of n seeds where BC outlasts RL, the one-sided p of "BC − RL > 0" under the
+    claims' test and its verdict (repeated on every seed row of the group).
+
+    `levels`: an imp.csv-like table (`rltickets.imp.tables.imp_table`) of every chain `chains_needed` lists; a
+    chain's `task` is its chain id. A seed whose critical level is undefined (dense no better than random) is left
+    out of n. When every seed of both chains holds to the sparsest level run, the verdict is inconclusive: the
+    difference lies beyond the run.
+    """
+    rows = []
+    for metric in metrics:
+        for threshold in thresholds:
+            per_seed = critical_level_per_seed(levels, threshold, metric).set_index(["task", "paradigm", "seed"])
+            chain_index = set(per_seed.index.droplevel("seed"))
+            for task in tasks:
+                for arm, pairing in arms.items():
+                    chains = {p: pairing.chain(task, arm, p) for p in PARADIGMS}
+                    if any((chains[p], p) not in chain_index for p in PARADIGMS):
+                        continue  # a chain this config does not run (e.g. a paradigm left out of `paradigms`)
+                    sides = {p: per_seed.xs((chains[p], p), level=("task", "paradigm")) for p in PARADIGMS}
+                    seeds = sorted(set(sides["rl"].index) & set(sides["bc"].index))
+                    if not seeds:
+                        continue
+                    rl, bc = (sides[p].loc[seeds] for p in PARADIGMS)
+                    differences = bc["critical_level"] - rl["critical_level"]
+                    sparsest = int(min(rl["sparsest_level"].min(), bc["sparsest_level"].min()))
+                    both_beyond = bool((rl["critical_level"] == sparsest).all() and (bc["critical_level"] == sparsest).all())
+                    summary = _summary_columns(differences, both_beyond, rules)
+                    for seed in seeds:
+                        rows.append(
+                            {
+                                "task": task,
+                                "arm": arm,
+                                "factor": pairing.factor,
+                                "rl_chain": chains["rl"],
+                                "bc_chain": chains["bc"],
+                                "metric": metric,
+                                "threshold": threshold,
+                                "seed": seed,
+                                "rl_critical_level": rl.loc[seed, "critical_level"],
+                                "bc_critical_level": bc.loc[seed, "critical_level"],
+                                "difference": differences.loc[seed],
+                                "rl_disconnected_levels": int(rl.loc[seed, "n_disconnected"]),
+                                "bc_disconnected_levels": int(bc.loc[seed, "n_disconnected"]),
+                                "sparsest_level": sparsest,
+                                **summary,
+                            }
+                        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def verdicts(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, arm, metric, threshold) of the sensitivity table: its group columns, without the seeds."""
+    group = ["task", "arm", "metric", "threshold"]
+    keep = [c for c in COLUMNS if c not in ("seed", "rl_critical_level", "bc_critical_level", "difference")]
+    keep = [c for c in keep if not c.endswith("disconnected_levels")]
+    return table.groupby(group, sort=False, as_index=False).first()[keep]
