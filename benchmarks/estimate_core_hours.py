@@ -37,14 +37,15 @@ from pathlib import Path
 
 from _common import REPO, copy_workflow, timed_snakemake
 
-from rltickets.core.tasks import continuous_task_ids
+from rltickets.core.tasks import base_task_id, continuous_task_ids
 from rltickets.imp.level_jobs import study_level_job_rules
 from rltickets.infra.artifacts import load_json
 from rltickets.infra.config import load_config
 from rltickets.infra.settings import Study
+from rltickets.sensitivity.arms import chain_task_settings
 from rltickets.summary.run_statistics import job_costs
 
-TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+$")
+TASK = re.compile(r"^[A-Za-z0-9_]+-v\d+(?:@[a-z][a-z0-9_]*)?$")  # a task, or a variant chain <task>@<arm>
 DEFAULT_TIMES = REPO / "benchmarks" / "job_times_default.csv"
 # Rules that train exactly what another rule trains (same network, budget and evaluation), timed as that rule
 # when they have no measured job of their own. Level-job families are timed per network. observation_statistics
@@ -145,7 +146,7 @@ def budget(config: dict, task: str | None, rule: str, paradigm: str | None) -> f
     """The training budget a job spends, in the units its time is proportional to."""
     if rule == "masked_input_agent":
         return config["representations"]["masked_input"]["total_timesteps"]
-    settings = config["task_settings"].get(task) if task else None
+    settings = chain_task_settings(config).get(task) if task else None
     if settings is None:
         return None
     if rule == "train_expert":
@@ -167,11 +168,12 @@ def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -
         paradigm, task = wildcards.get("paradigm"), wildcards.get("task")
         row = per_rule[rule]
         row["jobs"] += 1
-        timed_as, timed_task, source = level_family(rule), task, "measured"
+        # A variant chain is timed as its base task, scaled by its own budget (not by its network's width).
+        timed_as, timed_task, source = level_family(rule), task and base_task_id(task), "measured"
         while (timed_as, None, None) not in per_job and timed_as in SAME_WORK_AS:
             timed_as = SAME_WORK_AS[timed_as]
         repeats = float(networks.get(rule, 1))  # a level job: its networks, each timed as one measured network
-        if task in continuous_task_ids() and (timed_as, None, task) not in per_job and measured_mujoco:
+        if timed_task in continuous_task_ids() and (timed_as, None, timed_task) not in per_job and measured_mujoco:
             timed_task, source = measured_mujoco[0], f"extrapolated from {measured_mujoco[0]}"
         keys = [(timed_as, paradigm, timed_task), (timed_as, None, timed_task), (timed_as, None, None)]
         seconds = next((per_job[k] for k in keys if k in per_job), None)

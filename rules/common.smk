@@ -19,6 +19,7 @@ from rltickets.infra.config import (
 from rltickets.infra.numerics import pin_numerics
 from rltickets.infra.settings import SettingsError, Study
 from rltickets.imp.level_jobs import study_level_job_rules
+from rltickets.sensitivity.arms import chain_task_settings
 from rltickets.sensitivity.tables import arm_pairings, chains_needed
 
 # The schema is the gate; the typed settings are built once, from the validated config.
@@ -49,10 +50,7 @@ IMP_LEVEL_SETTINGS = canonical(
 # with their arm's settings; empty unless the config lists `sensitivity.arms`.
 VARIANTS = STUDY.variants
 # Every chain's settings as the config writes them: the tasks', and the variants' merged ones.
-CHAIN_SETTINGS = {
-    **config["task_settings"],
-    **{chain: variant.task_settings for chain, variant in VARIANTS.items()},
-}
+CHAIN_SETTINGS = chain_task_settings(config)
 # What a level's job reads of its task's settings: BC never uses PPO's hyper-parameters.
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
 # The generated level rules of the IMP chains (rltickets.imp.level_jobs), by family.

@@ -32,7 +32,8 @@ rule sensitivity_table:
     params:
         run=RUN_DESCRIPTION,
         tasks=TASKS,
-        arms=canonical(SENSITIVITY_ARMS),
+        # (name, arm) pairs: the config's order is the table's and the figure's
+        arms=[[name, canonical(arm)] for name, arm in SENSITIVITY_ARMS.items()],
         metrics=SENSITIVITY.get("metrics"),
         thresholds=SENSITIVITY.get("thresholds"),
         min_n=config["analysis"]["claims_min_n"],

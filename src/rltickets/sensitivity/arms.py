@@ -94,6 +94,12 @@ class VariantChain:
         return self.chain if changed else self.task
 
 
+def chain_task_settings(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every chain's settings as the config writes them: `task_settings`, plus each variant chain's merged ones."""
+    variants = variant_chains(config)
+    return {**config["task_settings"], **{chain: variant.task_settings for chain, variant in variants.items()}}
+
+
 def variant_chains(config: Mapping[str, Any]) -> dict[str, VariantChain]:
     """Every variant chain of a validated config: one per (base task in `tasks`, arm in `sensitivity.arms`), in
     task then arm order. Empty without a `sensitivity` section or arms."""

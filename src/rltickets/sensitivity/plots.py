@@ -10,7 +10,7 @@ import pandas as pd
 from ..core.statistics import REPRODUCED
 from ..infra import plotting  # noqa: F401 - the non-interactive backend
 
-METRIC_TITLES = {"best": "best return", "last3": "mean of the last 3 evaluations", "final": "final return"}
+METRIC_TITLES = {"best": "best return", "last3": "last 3 evaluations", "final": "final return"}
 
 
 def plot_sensitivity(table: pd.DataFrame, threshold: float):
@@ -22,7 +22,10 @@ def plot_sensitivity(table: pd.DataFrame, threshold: float):
     metrics = list(dict.fromkeys(data["metric"]))
     arms = list(dict.fromkeys(data["arm"]))
     fig, axes = plt.subplots(
-        len(tasks), len(metrics), figsize=(1.0 + 0.75 * len(arms) * len(metrics), 2.8 * len(tasks)), squeeze=False
+        len(tasks),
+        len(metrics),
+        figsize=(len(metrics) * max(4.0, 0.6 * len(arms) + 1.0), 1.0 + 2.8 * len(tasks)),
+        squeeze=False,
     )
     rng = np.random.default_rng(0)  # the jitter only, so that the figure is the same on every run
     for row, task in enumerate(tasks):
@@ -56,8 +59,8 @@ def plot_sensitivity(table: pd.DataFrame, threshold: float):
             ax.set_ylabel("BC − RL (levels)")
             ax.set_title(f"{task}: {METRIC_TITLES.get(metric, metric)}", fontsize=9, pad=14)
     fig.suptitle(
-        f"Claim 1 sensitivity: critical level BC − RL per seed (≥ {threshold:g} of dense); "
-        "k/n: seeds where BC outlasts RL, *: one-sided test rejects",
+        f"Claim 1 sensitivity: critical level BC − RL per seed (≥ {threshold:g} of dense), bar: mean\n"
+        "k/n: seeds where BC outlasts RL; *: the one-sided test finds BC > RL; open dot: a disconnected level",
         fontsize=9,
     )
     fig.tight_layout()

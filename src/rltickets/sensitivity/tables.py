@@ -25,7 +25,7 @@ BASE = "base"
 PARADIGMS = ("rl", "bc")
 BEYOND_RUN = INCONCLUSIVE + " (both paradigms hold to the sparsest level run)"
 
-COLUMNS = [
+COLUMNS = (
     "task",
     "arm",
     "factor",
@@ -49,7 +49,7 @@ COLUMNS = [
     "test",
     "p_value",
     "verdict",
-]
+)
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,11 @@ class ArmPairing:
         return variant_task_id(task, arm) if arm != BASE and paradigm in self.paradigms else task
 
 
-def arm_pairings(arms: Mapping[str, Mapping]) -> dict[str, ArmPairing]:
-    """The base pairing, then every arm of the config's `sensitivity.arms` (as the rule passes them)."""
+def arm_pairings(arms: Mapping[str, Mapping] | Iterable[tuple[str, Mapping]]) -> dict[str, ArmPairing]:
+    """The base pairing, then every arm of the config's `sensitivity.arms` (a mapping, or (name, arm) pairs as the
+    rule passes them, in the config's order)."""
     pairings = {BASE: ArmPairing(BASE)}
-    for name, entry in arms.items():
+    for name, entry in arms.items() if isinstance(arms, Mapping) else arms:
         pairings[name] = ArmPairing(entry["factor"], tuple(entry.get("paradigms", PARADIGMS)))
     return pairings
 
@@ -156,7 +157,7 @@ def sensitivity_table(
                                 **summary,
                             }
                         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def verdicts(table: pd.DataFrame) -> pd.DataFrame:
