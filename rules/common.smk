@@ -92,12 +92,15 @@ def _imp_level_settings(task):
     if task not in VARIANTS:
         return IMP_LEVEL_SETTINGS
     imp = VARIANTS[task].imp
-    return canonical({k: v for k, v in imp.items() if k not in ("levels", "seeds_per_job")})
+    return canonical(
+        {k: v for k, v in imp.items() if k not in ("levels", "seeds_per_job")}
+    )
 
 
 def source_task(task, artefact):
     """Whose `artefact` file (expert, random, theta0, bc_dataset) a chain reads: its own, or for a variant chain
-    its base task's wherever the arm leaves what the file depends on unchanged (nothing is trained twice)."""
+    its base task's wherever the arm leaves what the file depends on unchanged (nothing is trained twice).
+    """
     return VARIANTS[task].source(artefact) if task in VARIANTS else task
 
 

@@ -101,6 +101,41 @@ def _summary_columns(differences: pd.Series, sparsest: bool, rules: ClaimRules) 
     }
 
 
+def _pair_rows(per_seed: pd.DataFrame, chain_of, group: dict, rules: ClaimRules) -> list[dict]:
+    """The seed rows of one (task, arm, metric, threshold): RL's and BC's critical levels per seed, and the
+    group's summary. `per_seed`: `critical_level_per_seed` indexed by (task, paradigm, seed); `chain_of(task, arm,
+    paradigm)`: which chain stands for each paradigm. No rows when a chain is missing (a paradigm not run)."""
+    chains = {p: chain_of(group["task"], group["arm"], p) for p in PARADIGMS}
+    present = set(per_seed.index.droplevel("seed"))
+    if any((chains[p], p) not in present for p in PARADIGMS):
+        return []
+    sides = {p: per_seed.xs((chains[p], p), level=("task", "paradigm")) for p in PARADIGMS}
+    seeds = sorted(set(sides["rl"].index) & set(sides["bc"].index))
+    if not seeds:
+        return []
+    rl, bc = (sides[p].loc[seeds] for p in PARADIGMS)
+    differences = bc["critical_level"] - rl["critical_level"]
+    sparsest = int(min(rl["sparsest_level"].min(), bc["sparsest_level"].min()))
+    both_beyond = bool((rl["critical_level"] == sparsest).all() and (bc["critical_level"] == sparsest).all())
+    summary = _summary_columns(differences, both_beyond, rules)
+    return [
+        {
+            **group,
+            "rl_chain": chains["rl"],
+            "bc_chain": chains["bc"],
+            "seed": seed,
+            "rl_critical_level": rl.loc[seed, "critical_level"],
+            "bc_critical_level": bc.loc[seed, "critical_level"],
+            "difference": differences.loc[seed],
+            "rl_disconnected_levels": int(rl.loc[seed, "n_disconnected"]),
+            "bc_disconnected_levels": int(bc.loc[seed, "n_disconnected"]),
+            "sparsest_level": sparsest,
+            **summary,
+        }
+        for seed in seeds
+    ]
+
+
 def sensitivity_table(
     levels: pd.DataFrame,
     tasks: Sequence[str],
@@ -122,41 +157,10 @@ def sensitivity_table(
     for metric in metrics:
         for threshold in thresholds:
             per_seed = critical_level_per_seed(levels, threshold, metric).set_index(["task", "paradigm", "seed"])
-            chain_index = set(per_seed.index.droplevel("seed"))
             for task in tasks:
                 for arm, pairing in arms.items():
-                    chains = {p: pairing.chain(task, arm, p) for p in PARADIGMS}
-                    if any((chains[p], p) not in chain_index for p in PARADIGMS):
-                        continue  # a chain this config does not run (e.g. a paradigm left out of `paradigms`)
-                    sides = {p: per_seed.xs((chains[p], p), level=("task", "paradigm")) for p in PARADIGMS}
-                    seeds = sorted(set(sides["rl"].index) & set(sides["bc"].index))
-                    if not seeds:
-                        continue
-                    rl, bc = (sides[p].loc[seeds] for p in PARADIGMS)
-                    differences = bc["critical_level"] - rl["critical_level"]
-                    sparsest = int(min(rl["sparsest_level"].min(), bc["sparsest_level"].min()))
-                    both_beyond = bool((rl["critical_level"] == sparsest).all() and (bc["critical_level"] == sparsest).all())
-                    summary = _summary_columns(differences, both_beyond, rules)
-                    for seed in seeds:
-                        rows.append(
-                            {
-                                "task": task,
-                                "arm": arm,
-                                "factor": pairing.factor,
-                                "rl_chain": chains["rl"],
-                                "bc_chain": chains["bc"],
-                                "metric": metric,
-                                "threshold": threshold,
-                                "seed": seed,
-                                "rl_critical_level": rl.loc[seed, "critical_level"],
-                                "bc_critical_level": bc.loc[seed, "critical_level"],
-                                "difference": differences.loc[seed],
-                                "rl_disconnected_levels": int(rl.loc[seed, "n_disconnected"]),
-                                "bc_disconnected_levels": int(bc.loc[seed, "n_disconnected"]),
-                                "sparsest_level": sparsest,
-                                **summary,
-                            }
-                        )
+                    group = {"task": task, "arm": arm, "factor": pairing.factor, "metric": metric}
+                    rows += _pair_rows(per_seed, pairing.chain, group | {"threshold": threshold}, rules)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
