@@ -19,8 +19,7 @@ from rltickets.infra.config import (
 from rltickets.infra.numerics import pin_numerics
 from rltickets.infra.settings import SettingsError, Study
 from rltickets.imp.level_jobs import study_level_job_rules
-from rltickets.sensitivity.arms import chain_task_settings
-from rltickets.sensitivity.tables import arm_pairings, chains_needed
+from rltickets.sensitivity.arms import arm_pairings, chain_task_settings, chains_needed
 
 # The schema is the gate; the typed settings are built once, from the validated config.
 try:

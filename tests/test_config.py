@@ -9,7 +9,7 @@ from rltickets.core.tasks import known_task_ids
 from rltickets.infra.config import ConfigError, check_config, load_schema
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "configs/ci.yaml", "configs/paper.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "configs/ci.yaml", "configs/paper.yaml", "configs/sensitivity.yaml"])
 def test_shipped_configs_are_valid(name):
     check_config(load_config(name))
 

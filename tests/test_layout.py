@@ -25,7 +25,11 @@ def dry_run_jobs(stdout: str) -> list[tuple[str, list[str]]]:
     return jobs
 
 
-@pytest.fixture(scope="module", params=[[], ["--configfile", "configs/paper.yaml"]], ids=["default", "paper"])
+@pytest.fixture(
+    scope="module",
+    params=[[], ["--configfile", "configs/paper.yaml"], ["--configfile", "configs/sensitivity.yaml"]],
+    ids=["default", "paper", "sensitivity"],
+)
 def preset_dag(request, tmp_path_factory):
     root = copy_workflow(tmp_path_factory.mktemp("layout"))
     rules = snakemake(root, "--list-rules", *request.param).stdout.split()

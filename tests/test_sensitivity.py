@@ -11,8 +11,8 @@ from rltickets.core.tasks import base_task_id, env_id, get_task, variant_task_id
 from rltickets.imp.level_jobs import study_level_job_rules
 from rltickets.infra.config import ConfigError, check_config
 from rltickets.infra.settings import Study
-from rltickets.sensitivity.arms import variant_chains
-from rltickets.sensitivity.tables import BASE, BEYOND_RUN, ArmPairing, chains_needed, sensitivity_table, verdicts
+from rltickets.sensitivity.arms import BASE, ArmPairing, chains_needed, variant_chains
+from rltickets.sensitivity.tables import BEYOND_RUN, sensitivity_table, verdicts
 from rltickets.summary.claims import ClaimRules
 
 

@@ -7,7 +7,8 @@ log = start_analysis_job(sm)
 
 from rltickets.imp.tables import imp_table
 from rltickets.infra import artifacts
-from rltickets.sensitivity.tables import arm_pairings, sensitivity_table, verdicts
+from rltickets.sensitivity.arms import arm_pairings
+from rltickets.sensitivity.tables import sensitivity_table, verdicts
 from rltickets.summary.claims import ClaimRules
 
 p = sm.params

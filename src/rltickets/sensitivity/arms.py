@@ -17,7 +17,7 @@ Import-light (no torch): the Snakefile builds the variants at parse time.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ SECTIONS = ("network", "rl", "bc", "bc_data")
 IMP_KEYS = ("output_layer", "prune_fraction", "levels")
 # The base files a variant may share with its base task, and the settings sections each depends on.
 ARTEFACT_SECTIONS = {"expert": (), "random": (), "theta0": ("network",), "bc_dataset": ("bc_data",)}
+# The table's name for the base run (config.yaml's own chains), and the paradigms it pairs.
+BASE = "base"
+PARADIGMS = ("rl", "bc")
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,34 @@ def variant_chains(config: Mapping[str, Any]) -> dict[str, VariantChain]:
             chain = variant_task_id(task, name)
             chains[chain] = VariantChain(chain, task, arm, arm.apply(base), {**config["imp"], **arm.imp}, base)
     return chains
+
+
+@dataclass(frozen=True)
+class ArmPairing:
+    """What the table needs of an arm: the factor it varies and the paradigms it retrains."""
+
+    factor: str
+    paradigms: tuple[str, ...] = PARADIGMS
+
+    def chain(self, task: str, arm: str, paradigm: str) -> str:
+        """The chain whose tickets stand for `paradigm` in this arm: the variant, or the base task's chain."""
+        return variant_task_id(task, arm) if arm != BASE and paradigm in self.paradigms else task
+
+
+def arm_pairings(arms: Mapping[str, Mapping] | Iterable[tuple[str, Mapping]]) -> dict[str, ArmPairing]:
+    """The base pairing, then every arm of the config's `sensitivity.arms` (a mapping, or (name, arm) pairs as the
+    rule passes them, in the config's order)."""
+    pairings = {BASE: ArmPairing(BASE)}
+    for name, entry in arms.items() if isinstance(arms, Mapping) else arms:
+        pairings[name] = ArmPairing(entry["factor"], tuple(entry.get("paradigms", PARADIGMS)))
+    return pairings
+
+
+def chains_needed(tasks: Iterable[str], arms: Mapping[str, ArmPairing]) -> list[tuple[str, str]]:
+    """Every (paradigm, chain) the table reads, without repeats: the base chains and each arm's own chains."""
+    needed: dict[tuple[str, str], None] = {}
+    for task in tasks:
+        for arm, pairing in arms.items():
+            for paradigm in PARADIGMS:
+                needed[paradigm, pairing.chain(task, arm, paradigm)] = None
+    return list(needed)

@@ -10,19 +10,16 @@ threshold variants are computed from the stored evaluation histories, at no trai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..core.statistics import INCONCLUSIVE, summarise
-from ..core.tasks import variant_task_id
 from ..imp.tables import critical_level_per_seed
 from ..summary.claims import ClaimRules
+from .arms import PARADIGMS, ArmPairing
 
-BASE = "base"
-PARADIGMS = ("rl", "bc")
 BEYOND_RUN = INCONCLUSIVE + " (both paradigms hold to the sparsest level run)"
 
 COLUMNS = (
@@ -50,37 +47,6 @@ COLUMNS = (
     "p_value",
     "verdict",
 )
-
-
-@dataclass(frozen=True)
-class ArmPairing:
-    """What the table needs of an arm: the factor it varies and the paradigms it retrains."""
-
-    factor: str
-    paradigms: tuple[str, ...] = PARADIGMS
-
-    def chain(self, task: str, arm: str, paradigm: str) -> str:
-        """The chain whose tickets stand for `paradigm` in this arm: the variant, or the base task's chain."""
-        return variant_task_id(task, arm) if arm != BASE and paradigm in self.paradigms else task
-
-
-def arm_pairings(arms: Mapping[str, Mapping] | Iterable[tuple[str, Mapping]]) -> dict[str, ArmPairing]:
-    """The base pairing, then every arm of the config's `sensitivity.arms` (a mapping, or (name, arm) pairs as the
-    rule passes them, in the config's order)."""
-    pairings = {BASE: ArmPairing(BASE)}
-    for name, entry in arms.items() if isinstance(arms, Mapping) else arms:
-        pairings[name] = ArmPairing(entry["factor"], tuple(entry.get("paradigms", PARADIGMS)))
-    return pairings
-
-
-def chains_needed(tasks: Iterable[str], arms: Mapping[str, ArmPairing]) -> list[tuple[str, str]]:
-    """Every (paradigm, chain) the table reads, without repeats: the base chains and each arm's own chains."""
-    needed: dict[tuple[str, str], None] = {}
-    for task in tasks:
-        for arm, pairing in arms.items():
-            for paradigm in PARADIGMS:
-                needed[paradigm, pairing.chain(task, arm, paradigm)] = None
-    return list(needed)
 
 
 def _summary_columns(differences: pd.Series, sparsest: bool, rules: ClaimRules) -> dict:
