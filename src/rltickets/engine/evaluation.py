@@ -19,17 +19,11 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..core.ppo import EVAL_SEED_OFFSET
+from ..core.ppo import eval_seed
 from .policy import StackedPolicy
 from .vec_envs import BatchedEnv, make_batched_env
 
-
-def eval_seed(stream_seed: int, index: int) -> int:
-    """The seed of the `index`-th evaluation's envs of a network (its env i gets + i)."""
-    base = stream_seed + EVAL_SEED_OFFSET
-    if index == 0:
-        return base  # as core.ppo.make_eval_env
-    return int(np.random.SeedSequence([base, index]).generate_state(1)[0] >> 1)  # 31 bits, far from small seeds
+__all__ = ["env_actions", "eval_seed", "evaluate_batched", "evaluate_networks", "make_eval_env"]
 
 
 def make_eval_env(
