@@ -9,7 +9,8 @@ One difference, for batch independence: SB3 reuses its eval envs, so evaluation 
 evaluation k - 1 stopped, and that depends on how long its vec env kept stepping (until its slowest episode ended).
 In a batch all networks' envs step until the slowest network is done, so that point would depend on the other
 networks. Here evaluation k uses fresh envs: the first with SB3's seeds, later ones with seeds derived from
-(stream seed, k) only.
+(stream seed, k) only (`core.ppo.eval_seed`). Batched PPO and batched BC evaluate this way; so does the SB3 BC path
+(`core.cloning.train_bc`), so that both BC backends evaluate on the same episodes.
 """
 
 from __future__ import annotations
