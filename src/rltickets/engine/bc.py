@@ -120,10 +120,9 @@ def train_bc_batched(
 ) -> tuple[StackedPolicy, list[dict[str, Any]]]:
     """Train N students (network n: init `networks[n].init`, masks `.masks`, seed `.stream_seed`, data
     `datasets[n]`, observations standardised with `.observation_standardization` if given) as `train_bc` trains
-    each. Returns the stacked policy (network n's returned weights: the
-    best-validation ones under `plateau`, the last under `fixed`) and one metrics dict per network, with
-    `train_bc`'s keys (`wall_time_s`: the batch's wall time shared equally) plus batch_networks and
-    batch_wall_time_s, as `engine.ppo.train_ppo_batched`."""
+    each. Returns the stacked policy (network n's returned weights: the best-validation ones under `plateau`, the
+    last under `fixed`) and one metrics dict per network, with `train_bc`'s keys (`wall_time_s`: the batch's wall
+    time shared equally) plus batch_networks and batch_wall_time_s, as `engine.ppo.train_ppo_batched`."""
     if len(networks) != len(datasets):
         raise ValueError(f"{len(networks)} networks but {len(datasets)} datasets")
     start = time.perf_counter()
