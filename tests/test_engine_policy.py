@@ -77,6 +77,22 @@ def test_state_dict_round_trip_loads_into_sb3(task_and_policies, tmp_path):
     assert stacked.masks_of(0).keys() == masks[0].keys()
 
 
+def test_select_copies_networks_bit_for_bit(task_and_policies):
+    """A policy of some rows of a batch (what a BC batch keeps when students stop) holds exactly their weights and
+    masks and computes exactly their outputs."""
+    task, policies, _ = task_and_policies
+    states = [p.state_dict() for p in policies]
+    stacked = StackedPolicy.from_state_dicts(states, [None, magnitude_masks(states[1], 0.3), None])
+    subset = stacked.select([2, 1])
+    assert subset.num_networks == 2 and subset.masked_weights == stacked.masked_weights
+    for row, n in enumerate([2, 1]):
+        assert all(torch.equal(subset.state_dict_of(row)[k], v) for k, v in stacked.state_dict_of(n).items())
+        assert all(torch.equal(subset.masks_of(row)[k], v) for k, v in stacked.masks_of(n).items())
+    obs = torch.randn(3, 7, states[0]["mlp_extractor.policy_net.0.weight"].shape[1])
+    with torch.no_grad():
+        assert torch.equal(subset.actor(obs[[2, 1]]), stacked.actor(obs)[[2, 1]])
+
+
 def test_sampling_uses_only_each_networks_generator():
     policies, settings = sb3_policies("CartPole-v1", [0, 1, 2])
     states = [p.state_dict() for p in policies]

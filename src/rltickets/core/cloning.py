@@ -114,12 +114,22 @@ def train_bc(
     train_obs, train_actions = observations[train_idx], actions[train_idx]
     val_obs, val_actions = observations[val_idx], actions[val_idx]
     generator = torch.Generator().manual_seed(seed)
-    eval_env = make_eval_env(task_id, seed, eval_episodes, wrapper)
     stopper = PlateauStopper(1, budget.epochs, budget.patience, budget.stopping)
     restore_best = budget.stopping == "plateau"
     best_state = None
     history, losses, val_losses = [], [], []
     loss_fn = imitation_loss(task_id)
+
+    def evaluate_now(step: int, weights_epoch: int) -> None:
+        # Evaluation k runs on fresh envs seeded from (seed, k) only, as the batched engine evaluates
+        # (engine.evaluation): a persistent eval env would make evaluation k start where k - 1 stopped.
+        eval_env = make_eval_env(task_id, seed, eval_episodes, wrapper, index=len(history))
+        policy.set_training_mode(False)
+        mean, std = evaluate(policy, eval_env, eval_episodes)
+        policy.set_training_mode(True)
+        eval_env.close()
+        history.append(evaluation_record(step, weights_epoch, mean, std, losses, val_losses))
+
     while not stopper.done:
         epoch_loss, n_batches = 0.0, 0
         for batch in torch.randperm(len(train_actions), generator=generator).split(batch_size):
@@ -139,13 +149,13 @@ def train_bc(
             best_state = {k: v.detach().clone() for k, v in policy.state_dict().items()}
         epoch = stopper.epoch
         if stopper.running[0] and epoch % budget.eval_every_epochs == 0:
-            history.append(evaluation_record(policy, eval_env, eval_episodes, epoch, epoch, losses, val_losses))
+            evaluate_now(epoch, epoch)
     stopped_epoch = int(stopper.stopped_epoch[0])
     weights_epoch = stopped_epoch
     if best_state is not None:
         policy.load_state_dict(best_state)
         weights_epoch = int(stopper.best_epoch[0])
-    history.append(evaluation_record(policy, eval_env, eval_episodes, stopped_epoch, weights_epoch, losses, val_losses))
+    evaluate_now(stopped_epoch, weights_epoch)
     metrics = {
         **summarise_history(history),
         "history": history,
@@ -169,15 +179,14 @@ def finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def evaluation_record(policy, eval_env, n_episodes, step, weights_epoch, losses, val_losses) -> dict[str, Any]:
-    policy.set_training_mode(False)
-    mean, std = evaluate(policy, eval_env, n_episodes)
-    policy.set_training_mode(True)
+def evaluation_record(step, weights_epoch, mean_return, std_return, losses, val_losses) -> dict[str, Any]:
+    """One `history` entry: the evaluation at epoch `step` of the weights of epoch `weights_epoch`, with that
+    epoch's losses."""
     return {
-        "step": step,
-        "weights_epoch": weights_epoch,
-        "mean_return": mean,
-        "std_return": std,
+        "step": int(step),
+        "weights_epoch": int(weights_epoch),
+        "mean_return": float(mean_return),
+        "std_return": float(std_return),
         "loss": losses[weights_epoch - 1],
         "val_loss": finite_or_none(val_losses[weights_epoch - 1]),
     }

@@ -29,6 +29,15 @@ ACTIVATIONS = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}
 EVAL_SEED_OFFSET = 1_000_003
 
 
+def eval_seed(stream_seed: int, index: int) -> int:
+    """The seed of the envs of a network's `index`-th fresh evaluation (its env i gets + i): the first evaluation
+    uses `stream_seed + EVAL_SEED_OFFSET`, later ones a seed derived from (stream seed, index) only."""
+    base = stream_seed + EVAL_SEED_OFFSET
+    if index == 0:
+        return base
+    return int(np.random.SeedSequence([base, index]).generate_state(1)[0] >> 1)  # 31 bits, far from small seeds
+
+
 def seed_everything(seed: int) -> None:
     """One torch thread per job (parallelism comes from Snakemake) and all RNGs seeded."""
     torch.set_num_threads(1)
@@ -59,9 +68,11 @@ def policy_kwargs(net: Network) -> dict[str, Any]:
     )
 
 
-def make_eval_env(task_id: str, seed: int, n_episodes: int, wrapper: dict[str, Any] | None = None):
-    """`wrapper`: make_vec_env's wrapper_class / wrapper_kwargs, e.g. an observation wrapper."""
-    return make_vec_env(env_id(task_id), n_envs=min(n_episodes, 10), seed=seed + EVAL_SEED_OFFSET, **(wrapper or {}))
+def make_eval_env(task_id: str, seed: int, n_episodes: int, wrapper: dict[str, Any] | None = None, index: int = 0):
+    """min(n_episodes, 10) evaluation envs of the network with stream seed `seed`, seeded for its `index`-th fresh
+    evaluation (`eval_seed`; a persistent eval env is index 0). `wrapper`: make_vec_env's wrapper_class /
+    wrapper_kwargs, e.g. an observation wrapper."""
+    return make_vec_env(env_id(task_id), n_envs=min(n_episodes, 10), seed=eval_seed(seed, index), **(wrapper or {}))
 
 
 def without_log_folder(model):

@@ -9,7 +9,8 @@ One difference, for batch independence: SB3 reuses its eval envs, so evaluation 
 evaluation k - 1 stopped, and that depends on how long its vec env kept stepping (until its slowest episode ended).
 In a batch all networks' envs step until the slowest network is done, so that point would depend on the other
 networks. Here evaluation k uses fresh envs: the first with SB3's seeds, later ones with seeds derived from
-(stream seed, k) only.
+(stream seed, k) only (`core.ppo.eval_seed`). Batched PPO and batched BC evaluate this way; so does the SB3 BC path
+(`core.cloning.train_bc`), so that both BC backends evaluate on the same episodes.
 """
 
 from __future__ import annotations
@@ -19,18 +20,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..core.ppo import EVAL_SEED_OFFSET
+from ..core.ppo import eval_seed
 from ..core.tasks import env_id
 from .policy import StackedPolicy
 from .vec_envs import BatchedEnv, make_batched_env
 
-
-def eval_seed(stream_seed: int, index: int) -> int:
-    """The seed of the `index`-th evaluation's envs of a network (its env i gets + i)."""
-    base = stream_seed + EVAL_SEED_OFFSET
-    if index == 0:
-        return base  # as core.ppo.make_eval_env
-    return int(np.random.SeedSequence([base, index]).generate_state(1)[0] >> 1)  # 31 bits, far from small seeds
+__all__ = ["env_actions", "eval_seed", "evaluate_batched", "evaluate_networks", "make_eval_env"]
 
 
 def make_eval_env(

@@ -70,6 +70,7 @@ class StackedPolicy(nn.Module):
                 raise ValueError(f"network {n} does not have the shapes of network 0")
         self.num_networks = len(state_dicts)
         self.names = list(first)  # SB3's state_dict order, for state_dict_of
+        self.activation_name = activation
         self.activation = ACTIVATIONS[activation]()
         self.actor_layers = _hidden_layers(first, ACTOR_PREFIX)
         self.critic_layers = _hidden_layers(first, CRITIC_PREFIX)
@@ -106,6 +107,12 @@ class StackedPolicy(nn.Module):
     @classmethod
     def from_specs(cls, networks: Sequence[NetworkSpec], activation: str) -> StackedPolicy:
         return cls([spec.init for spec in networks], [spec.masks for spec in networks], activation)
+
+    def select(self, rows: Sequence[int]) -> StackedPolicy:
+        """The networks `rows` (in that order) as a policy of their own: copies of their weights and masks, bit for
+        bit (a pruned weight is 0 in both), so each computes as it did in this batch."""
+        masks = [self.masks_of(n) or None for n in rows]
+        return StackedPolicy([self.state_dict_of(n) for n in rows], masks, self.activation_name)
 
     # ---- parameters by SB3 name ----
     def param(self, name: str) -> nn.Parameter:
