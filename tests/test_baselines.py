@@ -17,7 +17,7 @@ from rltickets.baselines.transforms import (
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters
 from rltickets.core.pruning import prune_global_magnitude
-from rltickets.imp.level import TICKET, level_metrics, run_level_job
+from rltickets.imp.level import TICKET, LevelJob, SeedInputs, level_metrics, run_level_job
 from rltickets.infra.settings import ImpSettings, PpoBudget
 
 
@@ -136,9 +136,8 @@ def test_level_job_trains_baselines_under_their_own_masks(ticket, tiny_settings_
         tiny_settings_module, rl=PpoBudget(total_timesteps=512, eval_every_steps=256, eval_episodes=2)
     )
     imp_settings = ImpSettings(prune_critic=False, prune_fraction=0.2, rewind="init", output_layer="prune")
-    trained = run_level_job(
-        "rl", "CartPole-v1", 4, [0], [theta0], [(masks, theta0)], ["permuted_permuted"], settings, imp_settings
-    )
+    job = LevelJob("rl", "CartPole-v1", 4, (0,), settings, imp_settings, ("permuted_permuted",))
+    trained = run_level_job(job, [SeedInputs(theta0, (masks, theta0))])
     assert [t.network.condition for t in trained] == [TICKET, "permuted_permuted"]
     ticket_run, baseline = trained
     for name, mask in baseline.network.masks.items():

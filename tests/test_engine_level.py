@@ -10,7 +10,7 @@ import torch
 from rltickets.bc.dataset import collect_expert_dataset
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo
-from rltickets.imp.level import TICKET, level_metrics, run_level_job
+from rltickets.imp.level import TICKET, LevelJob, SeedInputs, level_metrics, run_level_job
 from rltickets.infra.compare import TIMING
 from rltickets.infra.settings import ImpSettings, PpoBudget
 
@@ -53,10 +53,14 @@ def test_a_seed_in_a_batch_equals_the_seed_alone(settings, paradigm):
     if paradigm == "bc":
         expert = make_ppo("CartPole-v1", settings, 0)
         datasets = {s: collect_expert_dataset(expert, "CartPole-v1", s, 300) for s in seeds}
-    together = run_level_job(paradigm, "CartPole-v1", 1, seeds, theta0s, previous, CONDITIONS, settings, IMP, datasets)
-    alone = run_level_job(
-        paradigm, "CartPole-v1", 1, [1], theta0s[1:], previous[1:], CONDITIONS, settings, IMP, datasets
+    inputs = [
+        SeedInputs(theta0, before, None if datasets is None else datasets[seed])
+        for seed, theta0, before in zip(seeds, theta0s, previous, strict=True)
+    ]
+    together = run_level_job(
+        LevelJob(paradigm, "CartPole-v1", 1, tuple(seeds), settings, IMP, tuple(CONDITIONS)), inputs
     )
+    alone = run_level_job(LevelJob(paradigm, "CartPole-v1", 1, (1,), settings, IMP, tuple(CONDITIONS)), inputs[1:])
     assert len(together) == len(seeds) * (1 + len(CONDITIONS)) and len(alone) == 1 + len(CONDITIONS)
     batch = by_key(together)
     for key, single in by_key(alone).items():

@@ -15,7 +15,7 @@ from rltickets.core.observations import STD_FLOOR, ObservationStandardization, s
 from rltickets.core.ppo import EVAL_SEED_OFFSET, initial_parameters, make_ppo
 from rltickets.engine.policy import StackedPolicy
 from rltickets.engine.vec_envs import make_batched_env
-from rltickets.imp.level import level_metrics, run_level_job
+from rltickets.imp.level import LevelJob, SeedInputs, level_metrics, run_level_job
 from rltickets.infra.settings import ImpSettings, PpoBudget
 
 TASK = "CartPole-v1"
@@ -117,19 +117,9 @@ def test_a_standardised_chains_level0_network_sees_standardised_inputs(
     monkeypatch.setattr(BaseModel, "extract_features", spy(BaseModel.extract_features))
     monkeypatch.setattr(StackedPolicy, "actor", spy(StackedPolicy.actor))
     imp = ImpSettings(prune_fraction=0.2, prune_critic=False, rewind="init", backend=backend)
-    (trained,) = run_level_job(
-        paradigm,
-        TASK,
-        0,
-        [seed],
-        [initial_parameters(TASK, settings, seed)],
-        None,
-        (),
-        settings,
-        imp,
-        {seed: dataset} if paradigm == "bc" else None,
-        {seed: stats},
-    )
+    job = LevelJob(paradigm, TASK, 0, (seed,), settings, imp)
+    dataset = dataset if paradigm == "bc" else None
+    (trained,) = run_level_job(job, [SeedInputs(initial_parameters(TASK, settings, seed), None, dataset, stats)])
     seen = torch.cat(recorded)
     n_eval = min(settings.need(paradigm).eval_episodes, 10)
     expected = [_reset_observations([seed + EVAL_SEED_OFFSET + i for i in range(n_eval)])]

@@ -8,14 +8,15 @@ log = start_training_job(sm)
 
 from rltickets.bc.dataset import load_bc_dataset
 from rltickets.core.observations import ObservationStandardization
-from rltickets.imp.level import TICKET, level_metrics, run_level_job
+from rltickets.imp.level import TICKET, LevelJob, SeedInputs, level_metrics, run_level_job
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import ImpSettings, TaskSettings
 
 w = sm.wildcards
-level, seeds = int(w.level), list(sm.params.seeds)
+level, seeds = int(w.level), tuple(sm.params.seeds)
+none = [None] * len(seeds)
 theta0s = [tensors.load_tensors(path) for path in file_list(sm.input.theta0)]
-previous = None
+previous = none
 if level > 0:
     previous = [
         (tensors.load_masks(masks, reference=theta0), tensors.load_tensors(weights))
@@ -23,30 +24,15 @@ if level > 0:
             file_list(sm.input.previous_masks), file_list(sm.input.previous_weights), theta0s, strict=True
         )
     ]
-datasets = None
-if w.paradigm == "bc":
-    datasets = {seed: load_bc_dataset(path) for seed, path in zip(seeds, file_list(sm.input.dataset), strict=True)}
+datasets = [load_bc_dataset(path) for path in file_list(sm.input.dataset)] if w.paradigm == "bc" else none
 # A chain that standardises its observations (init rescaling obs_standardized) reads fixed statistics per seed.
-observation_statistics = None
+statistics = none
 if "observation_statistics" in sm.input.keys():
-    observation_statistics = {
-        seed: ObservationStandardization.load(path)
-        for seed, path in zip(seeds, file_list(sm.input.observation_statistics), strict=True)
-    }
+    statistics = [ObservationStandardization.load(path) for path in file_list(sm.input.observation_statistics)]
+inputs = [SeedInputs(*per_seed) for per_seed in zip(theta0s, previous, datasets, statistics, strict=True)]
 settings, imp = TaskSettings.from_dict(sm.params.settings), ImpSettings.from_dict(sm.params.imp)
-trained = run_level_job(
-    w.paradigm,
-    w.task,
-    level,
-    seeds,
-    theta0s,
-    previous,
-    sm.params.conditions,
-    settings,
-    imp,
-    datasets,
-    observation_statistics,
-)
+job = LevelJob(w.paradigm, w.task, level, seeds, settings, imp, tuple(sm.params.conditions))
+trained = run_level_job(job, inputs)
 
 # Networks come back tickets first (by seed), then baselines (by condition, then seed): the order of the outputs.
 folders = {

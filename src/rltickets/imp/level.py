@@ -3,9 +3,9 @@
 Level 0 is the dense run from θ0. Level k > 0 prunes `prune_fraction` of the weights that survived level
 k-1, using level k-1's *trained* weights, then rewinds the survivors to θ0 (the ticket `m_k ⊙ θ0`).
 
-A level job (`run_level_job`) does this for every seed of a chain at one level and, where the config asks for
-them, derives and trains the disentangling baselines from each seed's new mask: every network of the level is
-listed first (`level_networks`), then all are trained by one backend (`train_networks`).
+A level job (`LevelJob`: a chain at one level for some seeds, `run_level_job`) does this for every seed and, where
+the config asks for them, derives and trains the disentangling baselines from each seed's new mask: every network
+of the level is listed first (`level_networks`), then all are trained by one backend (`train_networks`).
 """
 
 from __future__ import annotations
@@ -150,39 +150,56 @@ class TrainedNetwork:
     metrics: dict[str, Any]
 
 
-def level_networks(
-    paradigm: str,
-    task: str,
-    level: int,
-    seeds: Sequence[int],
-    theta0s: Sequence[Tensors],
-    previous: Sequence[tuple[Tensors, Tensors]] | None,
-    conditions: Sequence[str],
-    settings: TaskSettings,
-    imp: ImpSettings,
-    observation_statistics: dict[int, ObservationStandardization] | None = None,
-) -> list[NetworkToTrain]:
+@dataclass(frozen=True)
+class LevelJob:
+    """One level job: a chain (paradigm, task) at `level` for `seeds`, the baseline `conditions` trained beside the
+    tickets (empty: tickets only), and the settings every network of the job trains with."""
+
+    paradigm: str
+    task: str
+    level: int
+    seeds: tuple[int, ...]
+    settings: TaskSettings
+    imp: ImpSettings
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeedInputs:
+    """What one seed's networks of a level job start from: θ0, level k-1's (masks, trained weights) (None at level
+    0), the expert data (BC only) and the fixed statistics its observations are standardised with (None: raw)."""
+
+    theta0: Tensors
+    previous: tuple[Tensors, Tensors] | None = None
+    dataset: dict | None = None
+    observation_standardization: ObservationStandardization | None = None
+
+
+def level_networks(job: LevelJob, inputs: Sequence[SeedInputs]) -> list[NetworkToTrain]:
     """Every network one level job trains: per seed the ticket (its mask from level k-1), then per condition and
-    seed the baseline derived from that mask (`rltickets.baselines.transforms`). `observation_statistics`: per
-    seed, the fixed statistics every network of that seed sees its observations standardised with."""
+    seed the baseline derived from that mask (`rltickets.baselines.transforms`). `inputs`: one per seed of the job,
+    in its order."""
     from ..baselines.transforms import baseline_start, reinit_seed
 
-    if observation_statistics is not None and set(observation_statistics) != set(seeds):
-        raise ValueError(f"observation statistics for seeds {sorted(observation_statistics)}, the job has {seeds}")
+    if len(inputs) != len(job.seeds):
+        raise ValueError(f"{len(inputs)} seed inputs for the job's {len(job.seeds)} seeds {list(job.seeds)}")
     tickets = []
-    for index, (seed, theta0) in enumerate(zip(seeds, theta0s, strict=True)):
-        run = LevelId(paradigm, task, seed, level)
-        dense = dense_masks(theta0, include_critic=imp.prune_critic)
-        previous_masks, previous_weights = previous[index] if previous is not None else (None, None)
-        masks = masks_for_level(level, dense, previous_masks, previous_weights, imp)
-        standardization = None if observation_statistics is None else observation_statistics[seed]
-        tickets.append(NetworkToTrain(run, TICKET, theta0, masks, theta0, standardization))
+    for seed, given in zip(job.seeds, inputs, strict=True):
+        run = LevelId(job.paradigm, job.task, seed, job.level)
+        dense = dense_masks(given.theta0, include_critic=job.imp.prune_critic)
+        previous_masks, previous_weights = given.previous if given.previous is not None else (None, None)
+        masks = masks_for_level(job.level, dense, previous_masks, previous_weights, job.imp)
+        tickets.append(
+            NetworkToTrain(run, TICKET, given.theta0, masks, given.theta0, given.observation_standardization)
+        )
     baselines = []
-    for condition in conditions:
+    for condition in job.conditions:
         for ticket in tickets:
             run = ticket.run
-            fresh = _fresh_init(task, settings, reinit_seed(run.seed, level)) if condition == "random_reinit" else None
-            masks, init = baseline_start(condition, ticket.masks, ticket.theta0, fresh, run.seed, level)
+            fresh = None
+            if condition == "random_reinit":
+                fresh = _fresh_init(job.task, job.settings, reinit_seed(run.seed, job.level))
+            masks, init = baseline_start(condition, ticket.masks, ticket.theta0, fresh, run.seed, job.level)
             baselines.append(
                 NetworkToTrain(run, condition, init, masks, ticket.theta0, ticket.observation_standardization)
             )
@@ -237,26 +254,12 @@ def level_metrics(trained: TrainedNetwork, imp: ImpSettings) -> dict[str, Any]:
     return {"condition": network.condition, "prune_critic": imp.prune_critic, **identity, **trained.metrics}
 
 
-def run_level_job(
-    paradigm: str,
-    task: str,
-    level: int,
-    seeds: Sequence[int],
-    theta0s: Sequence[Tensors],
-    previous: Sequence[tuple[Tensors, Tensors]] | None,
-    conditions: Sequence[str],
-    settings: TaskSettings,
-    imp: ImpSettings,
-    datasets: dict[int, dict] | None = None,
-    observation_statistics: dict[int, ObservationStandardization] | None = None,
-) -> list[TrainedNetwork]:
-    """One level of a chain for all `seeds` (tickets first, then baselines by condition and seed).
-    `observation_statistics`: per seed, fixed statistics the seed's networks see observations standardised with
-    (init rescaling `obs_standardized`); None: raw observations."""
-    networks = level_networks(
-        paradigm, task, level, seeds, theta0s, previous, conditions, settings, imp, observation_statistics
-    )
-    return train_networks(networks, settings, datasets, imp.backend)
+def run_level_job(job: LevelJob, inputs: Sequence[SeedInputs]) -> list[TrainedNetwork]:
+    """One level of a chain for all the job's seeds (tickets first, then baselines by condition and seed)."""
+    datasets = None
+    if job.paradigm == "bc":
+        datasets = {seed: given.dataset for seed, given in zip(job.seeds, inputs, strict=True)}
+    return train_networks(level_networks(job, inputs), job.settings, datasets, job.imp.backend)
 
 
 def run_level(
@@ -270,20 +273,6 @@ def run_level(
 ) -> tuple[Tensors, Tensors, dict[str, Any]]:
     """The ticket of one seed at one level (a level job of one seed, no baselines); `previous` = (masks, trained
     weights) of level k-1 (None at level 0). Returns (masks, trained policy state_dict, metrics)."""
-    datasets = {run.seed: dataset} if dataset is not None else None
-    previous_levels = [previous] if previous is not None else None
-    statistics = None if observation_standardization is None else {run.seed: observation_standardization}
-    (trained,) = run_level_job(
-        run.paradigm,
-        run.task,
-        run.level,
-        [run.seed],
-        [theta0],
-        previous_levels,
-        (),
-        settings,
-        imp,
-        datasets,
-        statistics,
-    )
+    job = LevelJob(run.paradigm, run.task, run.level, (run.seed,), settings, imp)
+    (trained,) = run_level_job(job, [SeedInputs(theta0, previous, dataset, observation_standardization)])
     return trained.network.masks, trained.weights, level_metrics(trained, imp)
