@@ -14,6 +14,10 @@ Goal: <= 5% on the default config. Measured side by side in one run:
    Snakemake adds around the jobs: the run's wall time minus the jobs' wall times (DAG, scheduling, checks).
 3. with --results DIR: the same shares over every job of a finished run (its results/benchmarks), e.g. the
    default config's: the number the goal is about.
+4. with --from-results DIR and --last-level L: only the two level-L jobs of the CartPole-v1 RL and BC chains (every
+   seed of the job's batch), rerun --repeats times in each mode, interleaved, in a scratch copy that holds their
+   inputs copied from the finished run DIR. What a cold start adds to a real job of today's size, without
+   rerunning the chains below it.
 
     .venv/bin/python benchmarks/startup_overhead.py [--repeats 5] [--skip-jobs] [--results results]
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -60,9 +65,12 @@ def time_import(code: str, repeats: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-def chain_targets() -> list[str]:
-    levels = yaml.safe_load((REPO / "config.yaml").read_text())["imp"]["levels"]
-    return [f"results/imp/{p}/CartPole-v1/seed0/level{levels}/metrics.json" for p in ("rl", "bc")]
+def chain_targets(last_level: int | None) -> list[str]:
+    """Level `last_level` (default: the config's last) of the CartPole-v1 RL and BC chains, seed 0's file: the job
+    makes every seed of its batch (`imp.seeds_per_job`)."""
+    if last_level is None:
+        last_level = yaml.safe_load((REPO / "config.yaml").read_text())["imp"]["levels"]
+    return [f"results/imp/{p}/CartPole-v1/seed0/level{last_level}/metrics.json" for p in ("rl", "bc")]
 
 
 def job_kind(job: str) -> str:
@@ -109,31 +117,81 @@ def print_shares(title: str, table: pd.DataFrame) -> None:
         )
 
 
-def run_jobs(scratch: Path, warm: str) -> tuple[float, pd.DataFrame]:
+def run_jobs(scratch: Path, warm: str, last_level: int | None) -> tuple[float, pd.DataFrame]:
     root = copy_workflow(scratch)
     env = {"RLTICKETS_WARM_WORKER": warm}
-    seconds, _ = timed_snakemake(root, *chain_targets(), "--cores", "1", extra_env=env)
+    seconds, _ = timed_snakemake(root, *chain_targets(last_level), "--cores", "1", extra_env=env)
     return seconds, job_costs(root / "results" / "benchmarks")
+
+
+def copy_level_inputs(run: Path, root: Path, level: int) -> None:
+    """What the CartPole-v1 level-`level` jobs read, copied with their times from a finished run's results/."""
+    wanted = [f"results/{stage}/CartPole-v1" for stage in ("experts", "init", "bc_data")]
+    wanted += [str(p.relative_to(run)) for p in run.glob(f"results/imp/*/CartPole-v1/seed*/level{level - 1}")]
+    for rel in wanted:
+        if not (run / rel).exists():
+            raise SystemExit(f"{run / rel} is missing: --from-results needs a run that reached level {level - 1}")
+        shutil.copytree(run / rel, root / rel, copy_function=shutil.copy2, dirs_exist_ok=True)
+
+
+def rerun_level_jobs(run: Path, scratch: Path, level: int, repeats: int) -> dict[str, pd.DataFrame]:
+    """Per mode, the level-`level` jobs' costs over `repeats` forced reruns, the modes interleaved."""
+    roots = {}
+    for mode in MODES:
+        roots[mode] = copy_workflow(scratch / mode.split()[0])
+        copy_level_inputs(run, roots[mode], level)
+    costs: dict[str, list[pd.DataFrame]] = {mode: [] for mode in MODES}
+    for _ in range(repeats):
+        for mode, warm in MODES.items():
+            env = {"RLTICKETS_WARM_WORKER": warm}
+            timed_snakemake(roots[mode], "--cores", "1", "--forcerun", *chain_targets(level), extra_env=env)
+            costs[mode].append(job_costs(roots[mode] / "results" / "benchmarks"))
+    return {mode: pd.concat(frames, ignore_index=True) for mode, frames in costs.items()}
+
+
+def print_cpu_startup(runs: dict[str, pd.DataFrame]) -> None:
+    """CPU seconds per job, cold vs warm: a cold job's record counts its whole process, a warm job's only the
+    forked child, so the difference is what a cold start costs. On a busy machine CPU time is the fair measure
+    (wall time there mostly measures waiting for a core)."""
+    cold, warm = (runs[mode].assign(kind=runs[mode]["job"].map(job_kind)) for mode in MODES)
+    print("CPU seconds per job (median over the reruns), cold vs warm:")
+    for kind in sorted(cold["kind"].unique()):
+        c = cold.loc[cold["kind"] == kind, "cpu_s"].median()
+        w = warm.loc[warm["kind"] == kind, "cpu_s"].median()
+        print(f"  {kind:26s} cold {c:8.2f} s  warm {w:8.2f} s  start-up {c - w:6.2f} s = {100 * (c - w) / c:5.1f}%")
+    c, w = cold["cpu_s"].sum(), warm["cpu_s"].sum()
+    print(f"  {'all':26s} cold {c:8.2f} s  warm {w:8.2f} s  cold start-up share {100 * (c - w) / c:5.1f}%")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-jobs", action="store_true", help="only the import timings (and --results)")
+    parser.add_argument("--last-level", type=int, help="run the chains only to this level (default: all levels)")
     parser.add_argument("--results", type=Path, help="a finished run's results/ folder: shares over all its jobs")
+    parser.add_argument("--from-results", type=Path, help="a finished run's folder: rerun its level --last-level jobs")
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/rltickets_bench_startup"))
     args = parser.parse_args()
     print(f"machine: {load()}; other busy processes: {busy_processes() or 'none'}")
     for name, code in IMPORTS.items():
         wall, cpu = time_import(code, args.repeats)
         print(f"start-up  {name:58s} wall {wall:6.2f} s  cpu {cpu:6.2f} s  (median of {args.repeats})")
-    if not args.skip_jobs:
+    if args.from_results is not None:
+        if args.last_level is None or args.last_level < 1:
+            raise SystemExit("--from-results needs --last-level L with L >= 1 (the jobs of level L are rerun)")
+        runs = rerun_level_jobs(args.from_results, args.scratch, args.last_level, args.repeats)
+        for mode, jobs in runs.items():
+            title = f"level-{args.last_level} jobs of CartPole-v1 rerun {args.repeats}x, --cores 1, {mode}:"
+            print_shares(title, shares(jobs))
+        print_cpu_startup(runs)
+    elif not args.skip_jobs:
         for mode, warm in MODES.items():
-            seconds, jobs = run_jobs(args.scratch / mode.split()[0], warm)
+            seconds, jobs = run_jobs(args.scratch / mode.split()[0], warm, args.last_level)
             table = shares(jobs)
             around = seconds - table.loc["all jobs", "wall_s"]
             print_shares(
-                f"default config, CartPole-v1 seed 0 chains, --cores 1, {mode}: run {seconds:.1f} s, of which "
+                f"default config, CartPole-v1 chains to level {args.last_level or 'the last'}, --cores 1, {mode}: "
+                f"run {seconds:.1f} s, of which "
                 f"{around:.1f} s ({100 * around / seconds:.1f}%) outside the jobs (Snakemake: DAG, scheduling, checks)",
                 table,
             )
