@@ -144,7 +144,7 @@ def rerun_level_jobs(run: Path, scratch: Path, level: int, repeats: int) -> dict
     for _ in range(repeats):
         for mode, warm in MODES.items():
             env = {"RLTICKETS_WARM_WORKER": warm}
-            timed_snakemake(roots[mode], "--cores", "1", "--forcerun", *chain_targets(level), extra_env=env)
+            timed_snakemake(roots[mode], "--cores", "1", "--force", *chain_targets(level), extra_env=env)
             costs[mode].append(job_costs(roots[mode] / "results" / "benchmarks"))
     return {mode: pd.concat(frames, ignore_index=True) for mode, frames in costs.items()}
 
