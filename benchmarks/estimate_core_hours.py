@@ -1,6 +1,6 @@
 """Job count and core-hour estimate of a config, from a dry-run and the per-job times of a real run.
 
-    .venv/bin/python benchmarks/estimate_core_hours.py --configfile configs/paper.yaml
+    .venv/bin/python benchmarks/estimate_core_hours.py --configfile configs/paper.yaml [configs/paper_classic.yaml]
         [--benchmarks results/benchmarks] [--times benchmarks/job_times_default.csv] [--benchmark-config config.yaml]
     .venv/bin/python benchmarks/estimate_core_hours.py --write-times benchmarks/job_times_default.csv \
         --benchmarks results/benchmarks        # refresh the committed table after a default run
@@ -183,7 +183,7 @@ def estimate(jobs, per_job: dict[tuple, float], target: dict, reference: dict) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--configfile", default="configs/paper.yaml")
+    parser.add_argument("--configfile", nargs="+", default=["configs/paper.yaml"], help="overlays, as snakemake's")
     parser.add_argument("--benchmarks", type=Path, default=REPO / "results" / "benchmarks")
     parser.add_argument("--times", type=Path, default=DEFAULT_TIMES, help="used when --benchmarks does not exist")
     parser.add_argument("--benchmark-config", type=Path, default=REPO / "config.yaml")
@@ -204,14 +204,15 @@ def main() -> None:
     else:
         times, source = read_times(args.times), f"{args.times.name}: {args.times.read_text().splitlines()[0][2:]}"
     root = copy_workflow(args.scratch)
-    _, proc = timed_snakemake(root, "-n", "--configfile", args.configfile)
+    _, proc = timed_snakemake(root, "-n", "--configfile", *args.configfile)
     jobs = parse_dry_run(proc.stdout)
     # Presets are overlays over config.yaml: estimate with the merged configs, as Snakemake runs them.
-    target = load_config((root / args.configfile).resolve(), base=root / "config.yaml")
+    target = load_config(*((root / c).resolve() for c in args.configfile), base=root / "config.yaml")
     reference = load_config(args.benchmark_config.resolve())
     per_rule = estimate(jobs, medians(times), target, reference)
 
-    print(f"{args.configfile}: {len(jobs)} jobs (+ rule all); per-job times from {source} ({len(times)} jobs)")
+    configs = " ".join(args.configfile)
+    print(f"{configs}: {len(jobs)} jobs (+ rule all); per-job times from {source} ({len(times)} jobs)")
     print(f"{'rule':30s} {'jobs':>6s} {'unknown':>8s} {'core-hours':>11s}  source of the per-job time")
     for rule, row in sorted(per_rule.items(), key=lambda item: (-item[1]["seconds"], -item[1]["jobs"])):
         sources = ", ".join(sorted(row["sources"]))
