@@ -6,7 +6,8 @@ interpreter and its imports before it works. Measured:
 1. start-up in fresh interpreters (median of --repeats, wall and CPU): bare Python; Snakemake's `script:` preamble
    (unpickling the `snakemake` object imports snakemake.io/logging); everything a level job imports (torch, SB3,
    gymnasium, the package).
-2. with --results DIR, a finished run's results/ folder: per kind of job, the jobs' CPU seconds from Snakemake's
+2. with --results DIR, a finished run's results/ folder (of a commit without warm workers, whose benchmark files
+   saw only a thin client process): per kind of job, the jobs' CPU seconds from Snakemake's
    `benchmark:` files (which count the whole process, start-up included) and the start-up share: the level job's
    import CPU seconds of 1. over the job's CPU seconds (jobs that import less pay less: an upper bound).
 
@@ -57,7 +58,8 @@ def time_import(code: str, repeats: int) -> tuple[float, float]:
 def job_kind(job: str) -> str:
     """`imp_level/bc/CartPole-v1/level3` -> `imp_level bc`; other rules by name."""
     parts = job.split("/")
-    return f"{parts[0]} {parts[1]}" if "level" in parts[0] and parts[1] in ("rl", "bc") else parts[0]
+    paradigm = next((p for p in parts[1:3] if p in ("rl", "bc")), None)
+    return f"{parts[0]} {paradigm}" if "level" in parts[0] and paradigm else parts[0]
 
 
 def startup_shares(jobs: pd.DataFrame, startup_cpu_s: float) -> pd.DataFrame:

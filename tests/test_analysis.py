@@ -1,7 +1,6 @@
 """Tidy tables: normalisation and the critical-sparsity rule, on metrics files written by the package's I/O; run
 statistics from Snakemake's benchmark files."""
 
-
 import numpy as np
 import pytest
 
