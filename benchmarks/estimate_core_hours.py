@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/estimate_core_hours.py --write-times benchmarks/job_times_default.csv \
         --benchmarks results/benchmarks        # refresh the committed table after a default run
 
-Per-job times come from the `benchmark:` files of a run (`--benchmarks`, when that folder exists; jobs of rules
-without `benchmark:` from their usage records), else from the committed table `benchmarks/job_times_default.csv`:
+Per-job times come from the `benchmark:` files of a run (`--benchmarks`, when that folder exists; tables and
+figures have none and take seconds), else from the committed table `benchmarks/job_times_default.csv`:
 the wall time of every job of a real run of the default config.yaml on this project's machine (written with
 --write-times; its header says which run). Every job of
 `snakemake -n` (in a scratch copy, so jobs already done here are counted too) gets the median wall time of the
@@ -39,7 +39,6 @@ from _common import REPO, copy_workflow, timed_snakemake
 
 from rltickets.core.tasks import base_task_id, continuous_task_ids
 from rltickets.imp.level_jobs import study_level_job_rules
-from rltickets.infra.artifacts import load_json
 from rltickets.infra.config import load_config
 from rltickets.infra.settings import Study
 from rltickets.sensitivity.arms import chain_task_settings
@@ -95,20 +94,13 @@ def job_key(job: str) -> tuple[str, str | None, str | None]:
 
 
 def measured_times(benchmarks: Path, config: dict) -> list[tuple[str, str | None, str | None, float]]:
-    """Every job of a run of `config`: the wall time of its benchmark file (per network for level jobs), or for
-    rules without `benchmark:` (θ0, datasets, tables, figures) start-up + work from its usage record
-    (rltickets.infra.jobs.usage_path)."""
+    """Every job of a run of `config` with a benchmark file: its wall time (per network for level jobs)."""
     costs = job_costs(benchmarks)
     networks = networks_per_job(config)
     times = []
     for job, wall in zip(costs["job"], costs["wall_s"], strict=True):
         rule, paradigm, task = job_key(job)
         times.append((level_family(rule), paradigm, task, wall / networks.get(rule, 1)))
-    for record in sorted(benchmarks.rglob("*.usage.json")):
-        if not record.with_name(record.name.removesuffix(".usage.json") + ".tsv").exists():
-            usage = load_json(record, ("startup_s", "work_s"))
-            job = record.relative_to(benchmarks).as_posix().removesuffix(".usage.json")
-            times.append((*job_key(job), usage["startup_s"] + usage["work_s"]))
     return times
 
 

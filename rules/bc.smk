@@ -12,6 +12,8 @@ rule collect_bc_dataset:
         layout.BC_DATASET(),
     log:
         "results/logs/collect_bc_dataset/{task}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/collect_bc_dataset/{task}/seed{seed}.tsv"
     conda:
         "../envs/rl.yaml"
     resources:

@@ -33,6 +33,8 @@ rule initial_parameters:
         layout.THETA0(),
     log:
         "results/logs/initial_parameters/{task}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/initial_parameters/{task}/seed{seed}.tsv"
     conda:
         "../envs/rl.yaml"
     resources:
@@ -49,6 +51,8 @@ rule evaluate_random_policy:
         layout.RANDOM_RETURN(),
     log:
         "results/logs/evaluate_random_policy/{task}.log",
+    benchmark:
+        "results/benchmarks/evaluate_random_policy/{task}.tsv"
     conda:
         "../envs/rl.yaml"
     resources:

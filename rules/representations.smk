@@ -72,6 +72,8 @@ rule supervised_initial_parameters:
         layout.SUPERVISED_THETA0(),
     log:
         "results/logs/supervised_initial_parameters/{dataset}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/supervised_initial_parameters/{dataset}/seed{seed}.tsv"
     wildcard_constraints:
         dataset=layout.SUPERVISED_THETA0.constraints["dataset"],
     conda:
@@ -117,6 +119,8 @@ rule rescaled_initial_parameters:
         layout.RESCALED_THETA0(),
     log:
         "results/logs/rescaled_initial_parameters/{rescaling}/{task}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/rescaled_initial_parameters/{rescaling}/{task}/seed{seed}.tsv"
     wildcard_constraints:
         rescaling=layout.RESCALED_THETA0.constraints["rescaling"],
     conda:
@@ -137,6 +141,8 @@ rule observation_statistics:
         layout.OBSERVATION_STATISTICS(),
     log:
         "results/logs/observation_statistics/{task}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/observation_statistics/{task}/seed{seed}.tsv"
     conda:
         "../envs/rl.yaml"
     resources:

@@ -1,18 +1,13 @@
 """Tidy tables: normalisation and the critical-sparsity rule, on metrics files written by the package's I/O; run
-statistics from benchmark files and usage records."""
-
-import json
-import time
-from pathlib import Path
+statistics from Snakemake's benchmark files."""
 
 import numpy as np
 import pytest
 
 from rltickets.imp.tables import critical_sparsity, imp_table
-from rltickets.infra import artifacts, worker
+from rltickets.infra import artifacts
 from rltickets.infra.artifacts import ArtifactError
 from rltickets.infra.config import canonical
-from rltickets.infra.jobs import job_usage, usage_path
 from rltickets.summary.run_statistics import run_statistics
 
 
@@ -201,56 +196,36 @@ def test_mask_share_is_undefined_when_the_ticket_never_beats_random_reinit(condi
     assert summary["verdict"].startswith("undefined")
 
 
-# ---- Run statistics: Snakemake's benchmark files and the jobs' own usage records ----
+# ---- Run statistics: Snakemake's benchmark files ----
 BENCHMARK_HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
 
-def _benchmark(path, wall, cpu, rss, usage=None):
+def _benchmark(path, wall, cpu, rss):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(BENCHMARK_HEADER + f"{wall}\t0:00:01\t{rss}\t1\t1\t1\t0\t0\t1\t{cpu}\n")
-    if usage is not None:
-        path.with_name(path.stem + ".usage.json").write_text(json.dumps(usage))
 
 
-def test_run_statistics_takes_cpu_memory_and_start_up_from_the_usage_records(tmp_path):
+def test_run_statistics_sums_wall_and_cpu_time_and_keeps_the_peak_memory_per_rule(tmp_path):
     bench = tmp_path / "benchmarks"
-    # A warm job: Snakemake's benchmark sees only the thin client (26 MB, 0.07 s CPU); its record the real work.
-    warm = {"rule": "imp_level", "cpu_s": 2.5, "max_rss_mb": 350.0, "startup_s": 0.1, "work_s": 2.8, "warm": True}
-    _benchmark(bench / "imp_level/bc/CartPole-v1/seed0/level1.tsv", 3.0, 0.07, 26.0, warm)
-    cold = {"rule": "imp_level", "cpu_s": 4.0, "max_rss_mb": 320.0, "startup_s": 1.9, "work_s": 3.0, "warm": False}
-    _benchmark(bench / "imp_level/bc/CartPole-v1/seed0/level2.tsv", 5.0, 3.9, 318.0, cold)
-    _benchmark(bench / "train_expert/CartPole-v1/seed0.tsv", 20.0, 19.0, 400.0)  # no record: Snakemake's values
+    _benchmark(bench / "imp_level/bc/CartPole-v1/level1.tsv", 3.0, 2.5, 350.0)
+    _benchmark(bench / "imp_level/bc/CartPole-v1/level2.tsv", 5.0, 4.0, 318.0)
+    _benchmark(bench / "train_expert/CartPole-v1/seed0.tsv", 20.0, 19.0, 400.0)
     table = run_statistics(bench).set_index("rule")
     levels = table.loc["imp_level"]
     assert levels["jobs"] == 2 and levels["wall_total_s"] == pytest.approx(8.0)
     assert levels["cpu_total_s"] == pytest.approx(6.5) and levels["max_rss_mb"] == pytest.approx(350.0)
-    assert levels["startup_share"] == pytest.approx(2.0 / 8.0) and levels["warm_jobs"] == 1
-    expert = table.loc["train_expert"]
-    assert expert["cpu_total_s"] == pytest.approx(19.0) and expert["max_rss_mb"] == pytest.approx(400.0)
-    assert np.isnan(expert["startup_share"]) and expert["warm_jobs"] == 0
+    assert levels["wall_median_s"] == pytest.approx(4.0) and levels["core_hours"] == pytest.approx(8.0 / 3600)
+    assert table.loc["train_expert", "cpu_total_s"] == pytest.approx(19.0)
     assert table["share"].sum() == pytest.approx(1.0)
+    assert list(table.index) == ["train_expert", "imp_level"]  # the costliest rule first
 
 
-def test_corrupt_usage_record_names_the_file_and_the_rule(tmp_path):
-    bench = tmp_path / "benchmarks"
-    _benchmark(bench / "imp_level/rl/CartPole-v1/seed0/level0.tsv", 3.0, 0.1, 26.0, {"rule": "imp_level"})
-    with pytest.raises(ArtifactError, match=r"level0.usage.json: missing key.*rule 'imp_level'"):
-        run_statistics(bench)
-
-
-def test_usage_record_of_a_cold_job(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert usage_path("results/logs/imp_level/rl/CartPole-v1/seed0/level3.log") == Path(
-        "results/benchmarks/imp_level/rl/CartPole-v1/seed0/level3.usage.json"
-    )
-    assert usage_path("elsewhere/x.log") is None
-    started = worker.process_start_time()
-    assert 0 <= time.time() - started < 3600  # this test process started within the hour
-    work_start = time.time()
-    sum(i * i for i in range(200_000))  # some CPU time to record
-    usage = job_usage(started, work_start, warm=worker.IN_WORKER)
-    assert usage["warm"] is False and usage["cpu_s"] > 0 and usage["max_rss_mb"] > 10
-    assert usage["startup_s"] > 0 and usage["work_s"] >= 0
+def test_corrupt_benchmark_file_names_the_file_and_the_rule(tmp_path):
+    path = tmp_path / "results/benchmarks/imp_level/rl/CartPole-v1/level0.tsv"
+    path.parent.mkdir(parents=True)
+    path.write_text("s\tmax_rss\n3.0\t26.0\n")  # no cpu_time column
+    with pytest.raises(ArtifactError, match=r"level0.tsv.*cpu_time.*rule 'imp_level'"):
+        run_statistics(tmp_path / "results/benchmarks")
 
 
 def test_figures_mark_disconnected_networks(conditions):

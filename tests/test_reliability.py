@@ -4,8 +4,7 @@
    README's command, rerun only the interrupted jobs and end with the tables of an uninterrupted run;
 2. corrupt or missing artefacts fail with an error naming the file, the problem and the rule that makes it;
 3. bad configs fail through the real `snakemake` CLI before any job starts, naming the key and allowed values;
-4. the same config and seed give identical tables and tensors with --cores 1 and --cores 2, and with every job in
-   its own process (RLTICKETS_WARM_WORKER=0) and in warm workers (rltickets.infra.worker);
+4. the same config and seed give identical tables and tensors with --cores 1 and --cores 2;
 5. `.pt` files holding pickled objects are refused;
 6. a second `snakemake` on a directory in use is refused by the lock and damages nothing.
 
@@ -324,20 +323,12 @@ def test_killed_runs_resume_and_lose_nothing(reference_run, tmp_path):
     assert_results_intact(root, reference_run)
 
 
-def warm_jobs(root: Path) -> set[bool]:
-    """Whether the training jobs of a run ran in a warm worker, from their usage records (rltickets.infra.jobs).
-    Table and figure jobs (start_analysis_job) always run in their own process, warm workers or not."""
-    analysis = {p.stem for p in (root / "workflow_scripts").glob("*.py") if "start_analysis_job(" in p.read_text()}
-    records = [json.loads(p.read_text()) for p in (root / "results/benchmarks").rglob("*.usage.json")]
-    return {record["warm"] for record in records if record["rule"] not in analysis}
-
-
-# ---- 4 and 6. Determinism across --cores and warm workers, and the lock against a concurrent snakemake ----
+# ---- 4 and 6. Determinism across --cores, and the lock against a concurrent snakemake ----
 @pytest.mark.workflow
 def test_cores_1_equals_cores_2_and_concurrent_run_is_refused(reference_run, tmp_path):
-    """The reference ran with --cores 2 in warm workers; this run with --cores 1, every job in its own process."""
+    """The reference ran with --cores 2; this run with --cores 1."""
     root = reduced_workflow(tmp_path / "cores1")
-    proc, out = start_snakemake(root, "run", "--cores", "1", *RUN_ARGS, RLTICKETS_WARM_WORKER="0")
+    proc, out = start_snakemake(root, "run", "--cores", "1", *RUN_ARGS)
     try:
         wait_until(proc, out, lambda: (root / "results/logs").is_dir(), "the first job")
         second = snakemake(root, "--cores", "1", *RUN_ARGS, check=False)
@@ -347,7 +338,6 @@ def test_cores_1_equals_cores_2_and_concurrent_run_is_refused(reference_run, tmp
     finally:
         proc.wait(timeout=600)
     assert proc.returncode == 0, out.read_text()[-3000:]
-    assert warm_jobs(reference_run) == {True} and warm_jobs(root) == {False}
     assert_results_intact(root, reference_run)  # identical tables (and tensors): nothing damaged, deterministic
 
 

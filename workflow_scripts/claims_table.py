@@ -1,16 +1,15 @@
 """The claims of docs/protocol.md §3 with effect, 95% t-interval, exact test, n, k of n and verdict:
 results/tables/claims.csv."""
 
-from rltickets.infra.jobs import start_analysis_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_analysis_job(sm)
-
 from rltickets.baselines.tables import CONDITIONS_COLUMNS
 from rltickets.earlybird.tables import RUN_COLUMNS, verdict_tolerances
 from rltickets.imp.tables import IMP_COLUMNS
 from rltickets.infra import artifacts
+from rltickets.infra.jobs import start_analysis_job
 from rltickets.summary.claims import claims_table
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_analysis_job(sm)
 
 inputs, params = sm.input, sm.params
 table = claims_table(

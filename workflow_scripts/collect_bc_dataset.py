@@ -1,14 +1,13 @@
 """Roll out the expert of one task and seed: the (observation, expert action) pairs its BC students learn from."""
 
-from rltickets.infra.training_jobs import start_training_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_training_job(sm)
-
 from rltickets.bc.dataset import collect_expert_dataset
 from rltickets.core.ppo import make_ppo
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import TaskSettings
+from rltickets.infra.training_jobs import start_training_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_training_job(sm)
 
 task, seed, settings = sm.wildcards.task, int(sm.wildcards.seed), TaskSettings.from_dict(sm.params.settings)
 expert = make_ppo(task, settings, seed)

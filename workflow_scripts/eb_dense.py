@@ -1,16 +1,15 @@
 """The dense DQN run of one task and repetition (Exp 1-3 prune from it): 500 episodes without early stopping,
 mask snapshots per P, checkpoints at each e_prune and where early stopping would have fired."""
 
-from rltickets.infra.training_jobs import provenance, start_training_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_training_job(sm)
-
 from rltickets.earlybird.dqn import DqnAgent
 from rltickets.earlybird.masks import pack_checkpoints
 from rltickets.earlybird.runs import run_dense
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import DqnProtocol, DqnTask, DqnVariant
+from rltickets.infra.training_jobs import provenance, start_training_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_training_job(sm)
 
 task, rep = sm.wildcards.task, int(sm.wildcards.rep)
 settings, protocol = sm.params.settings, sm.params.protocol

@@ -1,12 +1,11 @@
 """Exp 1: each repetition's mask-similarity matrix (1 − normalised Hamming), averaged over repetitions, per P."""
 
+from rltickets.earlybird.masks import fraction_key, mean_similarity
+from rltickets.infra import artifacts
 from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_analysis_job(sm)
-
-from rltickets.earlybird.masks import fraction_key, mean_similarity
-from rltickets.infra import artifacts
 
 keys = ("episodes", *(f"masks_{fraction_key(p)}" for p in sm.params.fractions))
 files = [artifacts.load_npz(path, required=keys) for path in sm.input.masks]

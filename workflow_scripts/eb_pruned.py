@@ -1,16 +1,15 @@
 """One Exp 2 (rewind to θ0) or Exp 3 (fine-tune from θ_e) run: prune the dense run's weights at e_prune by P,
 train with early stopping, test greedily."""
 
-from rltickets.infra.training_jobs import provenance, start_training_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_training_job(sm)
-
 from rltickets.earlybird.dqn import DqnAgent
 from rltickets.earlybird.masks import WINNING_TICKET, episode_label, unpack_checkpoint
 from rltickets.earlybird.runs import PrunedRun, run_pruned
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import DqnProtocol, DqnTask, DqnVariant
+from rltickets.infra.training_jobs import provenance, start_training_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_training_job(sm)
 
 w = sm.wildcards
 task, rep, episode = w.task, int(w.rep), w.episode

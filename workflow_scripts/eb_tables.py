@@ -1,11 +1,6 @@
 """Tidy table of every Early-Bird run (unpruned references, Exp 2/3 retrains, winning tickets, EB Exploit),
 the EB verdict table (the four criteria of the thesis §3.4 with the numbers behind each) and Exp 1's mask stability."""
 
-from rltickets.infra.jobs import start_analysis_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_analysis_job(sm)
-
 from rltickets.earlybird.masks import load_similarity
 from rltickets.earlybird.tables import (
     dense_rows,
@@ -18,6 +13,10 @@ from rltickets.earlybird.tables import (
     verdict_tolerances,
 )
 from rltickets.infra import artifacts
+from rltickets.infra.jobs import start_analysis_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_analysis_job(sm)
 
 rows = []
 starts = {task: [] for task in sm.params.tasks}

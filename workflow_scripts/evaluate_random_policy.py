@@ -1,12 +1,11 @@
 """The uniform-random policy's mean return on one task: R_random of normalised performance."""
 
+from rltickets.experts.random_policy import random_policy_return
+from rltickets.infra import artifacts
 from rltickets.infra.training_jobs import start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_training_job(sm)
-
-from rltickets.experts.random_policy import random_policy_return
-from rltickets.infra import artifacts
 
 task, episodes = sm.wildcards.task, sm.params.episodes
 mean, std = random_policy_return(task, seed=0, n_episodes=episodes)

@@ -1,16 +1,15 @@
 """One level of an IMP chain (ticket or init-rescaled) for every seed of the job: prune level k-1, rewind to θ0,
 train; at `baselines.levels` also every seed's baselines. Writes one level folder per seed and condition."""
 
-from rltickets.infra.training_jobs import file_list, provenance, start_training_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_training_job(sm)
-
 from rltickets.bc.dataset import load_bc_dataset
 from rltickets.core.observations import ObservationStandardization
 from rltickets.imp.level import TICKET, LevelJob, SeedInputs, level_metrics, run_level_job
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import ImpSettings, TaskSettings
+from rltickets.infra.training_jobs import file_list, provenance, start_training_job
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_training_job(sm)
 
 w = sm.wildcards
 level, seeds = int(w.level), tuple(sm.params.seeds)

@@ -1,16 +1,15 @@
 """A dense PPO agent on the observation with the RL ticket's pruned input units removed (variant `pruned`), or
 on the full observation (variant `full`, the control): same network, hyper-parameters and budget."""
 
-from rltickets.infra.training_jobs import provenance, start_training_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_training_job(sm)
-
 from rltickets.core.masking import prunable_weight_names
 from rltickets.core.tasks import get_task
 from rltickets.infra import artifacts, tensors
 from rltickets.infra.settings import PpoBudget, TaskSettings
+from rltickets.infra.training_jobs import provenance, start_training_job
 from rltickets.representations.masked_input import kept_input_indices, train_masked_input_agent
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_training_job(sm)
 
 task, variant, seed = sm.wildcards.task, sm.wildcards.variant, int(sm.wildcards.seed)
 if variant == "pruned":

@@ -1,13 +1,12 @@
 """Fixed observation statistics of one (task, seed) for the init rescaling `obs_standardized` [R]: per input the mean
 and the floored population std of the seed's expert BC dataset (rltickets.core.observations)."""
 
+from rltickets.bc.dataset import load_bc_dataset
+from rltickets.core.observations import STD_FLOOR, ObservationStandardization
 from rltickets.infra.training_jobs import start_training_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_training_job(sm)
-
-from rltickets.bc.dataset import load_bc_dataset
-from rltickets.core.observations import STD_FLOOR, ObservationStandardization
 
 dataset = load_bc_dataset(sm.input.dataset)
 statistics = ObservationStandardization.of_dataset(dataset)

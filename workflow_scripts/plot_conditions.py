@@ -1,13 +1,12 @@
 """One figure of the ticket against its baselines (the rule's {figure} wildcard says which)."""
 
+from rltickets.baselines.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
+from rltickets.baselines.tables import CONDITIONS_COLUMNS
+from rltickets.infra import artifacts
 from rltickets.infra.jobs import start_analysis_job
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 start_analysis_job(sm)
-
-from rltickets.baselines.plots import plot_conditions, plot_conditions_task_average, plot_summary_panels
-from rltickets.baselines.tables import CONDITIONS_COLUMNS
-from rltickets.infra import artifacts
 
 table = artifacts.load_csv(sm.input[0], CONDITIONS_COLUMNS)
 figure = sm.wildcards.figure

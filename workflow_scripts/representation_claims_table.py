@@ -1,14 +1,13 @@
 """Verdicts of claims 3-4: irrelevant inputs pruned first; init rescaling and the identification of task inputs."""
 
-from rltickets.infra.jobs import start_analysis_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_analysis_job(sm)
-
 import pandas as pd
 
 from rltickets.infra import artifacts
+from rltickets.infra.jobs import start_analysis_job
 from rltickets.summary.claims import ClaimRules, representation_claims
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_analysis_job(sm)
 
 p = sm.params
 table = representation_claims(

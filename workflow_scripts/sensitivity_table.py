@@ -1,15 +1,14 @@
 """The claim-1 sensitivity table: per task, arm, metric and threshold, BC's critical level minus RL's, per seed."""
 
-from rltickets.infra.jobs import start_analysis_job
-
-sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
-log = start_analysis_job(sm)
-
 from rltickets.imp.tables import imp_table
 from rltickets.infra import artifacts
+from rltickets.infra.jobs import start_analysis_job
 from rltickets.sensitivity.arms import arm_pairings
 from rltickets.sensitivity.tables import sensitivity_table, verdicts
 from rltickets.summary.claims import ClaimRules
+
+sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
+log = start_analysis_job(sm)
 
 p = sm.params
 table = sensitivity_table(

@@ -1,13 +1,12 @@
 """One supervised IMP level on digits: prune level k-1, rewind to θ0, train the classifier, write the level folder."""
 
+from rltickets.infra import artifacts, tensors
+from rltickets.infra.settings import SupervisedSettings
 from rltickets.infra.training_jobs import provenance, start_training_job
+from rltickets.representations.supervised import load_dataset, run_supervised_level
 
 sm = snakemake  # noqa: F821 - injected by Snakemake's script directive
 log = start_training_job(sm)
-
-from rltickets.infra import artifacts, tensors
-from rltickets.infra.settings import SupervisedSettings
-from rltickets.representations.supervised import load_dataset, run_supervised_level
 
 dataset, seed, level = sm.wildcards.dataset, int(sm.wildcards.seed), int(sm.wildcards.level)
 settings = SupervisedSettings.from_dict(sm.params.settings)

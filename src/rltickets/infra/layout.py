@@ -233,8 +233,8 @@ def artefact_of(path: str) -> Artefact | None:
 def producing_rule(path: str) -> str:
     """The rule that makes `path` (any folder prefix); 'unknown' for a path outside the layout."""
     posix = str(path).replace("\\", "/")
-    if posix.endswith(".usage.json") and "benchmarks/" in posix:  # every job writes one beside its benchmark file
-        return posix.split("benchmarks/", 1)[1].split("/", 1)[0]
+    if f"{BENCHMARKS}/" in posix:  # Snakemake's benchmark files: results/benchmarks/<rule>/...
+        return posix.split(f"{BENCHMARKS}/", 1)[1].split("/", 1)[0]
     for artefact in ARTEFACTS.values():
         if artefact.pattern().search(posix):
             return artefact.rule

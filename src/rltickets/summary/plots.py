@@ -10,8 +10,7 @@ from ..infra import plotting  # noqa: F401 - selects the non-interactive backend
 
 def plot_run_statistics(table: pd.DataFrame):
     """Where the run's compute went: core-hours per rule (bars; wall time, one thread per job) and each rule's
-    median wall time per job, with the median start-up (interpreter and imports, or the hand-over to a warm
-    worker) drawn over it."""
+    median wall time per job."""
     table = table.sort_values("wall_total_s", ascending=True)
     hours = table["wall_total_s"] / 3600
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.35 * len(table) + 1.5), sharey=True)
@@ -20,13 +19,12 @@ def plot_run_statistics(table: pd.DataFrame):
     for y, (value, jobs) in enumerate(zip(hours, table["jobs"], strict=True)):
         left.annotate(f" {jobs} jobs", (value, y), va="center", fontsize=8)
     right.barh(table["rule"], table["wall_median_s"], color="tab:grey", label="median wall time")
-    right.barh(table["rule"], table["startup_median_s"].fillna(0), color="tab:orange", label="of which start-up")
     right.set_xlabel("per job (s)")
     right.legend(loc="lower right", fontsize=8)
-    startup = table["startup_total_s"].sum() / table["wall_total_s"].sum()
+    cpu_hours = table["cpu_total_s"].sum() / 3600
     fig.suptitle(
-        f"Run statistics from benchmark: files: {int(table['jobs'].sum())} jobs, {hours.sum():.2f} core-hours, "
-        f"{100 * startup:.1f} % of it start-up"
+        f"Run statistics from benchmark: files: {int(table['jobs'].sum())} jobs, {hours.sum():.2f} core-hours "
+        f"(wall), {cpu_hours:.2f} CPU-hours"
     )
     fig.tight_layout()
     return fig
