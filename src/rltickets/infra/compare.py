@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-# Metrics of how a job ran, not of what it computed: times, memory, and how many networks shared its batch
+# Metrics of how a job ran, not of what it computed: times, and how many networks shared its batch
 # (rltickets.engine; a network's own numbers never depend on it).
-TIMING = re.compile(r"wall_time|_seconds$|_time_s$|^(cpu_s|work_s|startup_s|max_rss_mb|batch_networks)$")
+TIMING = re.compile(r"wall_time|_seconds$|_time_s$|^batch_networks$")
 SKIPPED_FOLDERS = ("logs", "benchmarks")
 # Tables of what a run cost (wall and CPU seconds per rule): different for any two runs, like the logs.
 TIMING_TABLES = ("tables/run_statistics.csv",)
