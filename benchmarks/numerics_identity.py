@@ -3,14 +3,16 @@
 One tiny training (SB3 PPO on CartPole-v1, the default config's network and PPO settings, seed 0, 20k steps, one
 torch thread, as `rltickets.core.ppo.train_ppo` runs an IMP level; `--workload bc`: a BC level as
 `rltickets.core.cloning.train_bc` runs it, the default config's 30 epochs on 10,000 transitions of that PPO
-agent, only the BC training timed and hashed) per setting, each in a fresh process because
+agent, only the BC training timed and hashed; `--workload engine`: a batched PPO level as a level job of
+configs/paper_classic.yaml trains it, `--networks` CartPole-v1 networks (θ0 of seeds 0..N-1, dense) in one
+`rltickets.engine.ppo.train_ppo_batched` call, all of them hashed) per setting, each in a fresh process because
 both variables are read when torch and MKL load. Every capability this CPU allows x the MKL_CBWR settings; the
 settings run interleaved (the order rotates each repeat) so that a shared machine's drift hits all of them.
 Prints the hash of the trained policy parameters (equal hashes: bit-identical networks), the branch MKL reports,
 torch's capability and the training's CPU seconds (median over repeats, and relative to the unpinned run).
 
     .venv/bin/python benchmarks/numerics_identity.py [--repeats 3] [--steps 20000] [--cbwr unset COMPATIBLE ...]
-        [--capabilities unset avx2 ...] [--workload ppo|bc]
+        [--capabilities unset avx2 ...] [--workload ppo|bc|engine] [--networks 60] [--engine-matmul torch openblas]
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ UNSET = "unset"
 CBWR_SETTINGS = (UNSET, "COMPATIBLE", "AUTO", "AVX2", "AVX512")
 
 
-def child(steps: int, workload: str) -> None:
+def child(steps: int, workload: str, networks: int) -> None:
     """Train once in this process (its environment is the setting) and print one JSON line."""
     import time
 
@@ -38,7 +40,9 @@ def child(steps: int, workload: str) -> None:
 
     from rltickets.bc.dataset import collect_expert_dataset
     from rltickets.core.cloning import train_bc
-    from rltickets.core.ppo import train_ppo
+    from rltickets.core.ppo import initial_parameters, train_ppo
+    from rltickets.engine.policy import NetworkSpec
+    from rltickets.engine.ppo import train_ppo_batched
     from rltickets.infra.config import load_config
     from rltickets.infra.settings import PpoBudget, TaskSettings
     from rltickets.infra.tensors import tensor_digest
@@ -47,6 +51,18 @@ def child(steps: int, workload: str) -> None:
     config = load_config()
     settings = TaskSettings.from_dict({**config["task_settings"]["CartPole-v1"], "seeds": None})
     budget = PpoBudget(total_timesteps=steps, eval_every_steps=steps, eval_episodes=5)
+    if workload == "engine":
+        specs = [
+            NetworkSpec(init=initial_parameters("CartPole-v1", settings, seed), masks=None, stream_seed=seed)
+            for seed in range(networks)
+        ]
+        start = time.process_time()
+        trained_batch = train_ppo_batched("CartPole-v1", settings, budget, specs)
+        cpu = time.process_time() - start
+        states = {f"{n}.{k}": v for n, (state, _) in enumerate(trained_batch) for k, v in state.items()}
+        returns = [metrics["final_return"] for _, metrics in trained_batch]
+        print(json.dumps(record_of(tensor_digest(states), cpu, sum(returns) / len(returns))))
+        return
     start = time.process_time()
     model, metrics = train_ppo("CartPole-v1", settings, 0, budget)
     cpu = time.process_time() - start
@@ -56,30 +72,46 @@ def child(steps: int, workload: str) -> None:
         start = time.process_time()
         trained, metrics = train_bc("CartPole-v1", settings, 0, dataset, settings.need("bc"))
         cpu = time.process_time() - start
-    record = {
-        "hash": tensor_digest(trained.state_dict())[:12],
-        "cpu_s": cpu,
-        "return": metrics["final_return"],
+    print(json.dumps(record_of(tensor_digest(trained.state_dict()), cpu, metrics["final_return"])))
+
+
+def record_of(digest: str, cpu_s: float, final_return: float) -> dict:
+    return {
+        "hash": digest[:12],
+        "cpu_s": cpu_s,
+        "return": final_return,
         "capability": numerics.torch_capability(),
         "mkl_branch": numerics.mkl_branch(),
     }
-    print(json.dumps(record))
 
 
-def run_setting(capability: str, cbwr: str, steps: int, workload: str) -> dict:
+def run_setting(capability: str, cbwr: str, matmul: str, steps: int, workload: str, networks: int) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in numerics.PINNED_VARIABLES + (numerics.PINNED,)}
     if capability != UNSET:
         env[numerics.ATEN_CPU_CAPABILITY] = capability
     if cbwr != UNSET:
         env[numerics.MKL_CBWR] = cbwr
+    if matmul == "openblas":  # as the workflow pins it: numerics.openblas_coretype Haswell, one OpenBLAS thread
+        env.update({numerics.ENGINE_MATMUL: matmul, numerics.OPENBLAS_CORETYPE: "Haswell"})
+        env.update(numerics.FIXED_VARIABLES)
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--steps", str(steps), "--workload", workload],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--steps",
+            str(steps),
+            "--workload",
+            workload,
+            "--networks",
+            str(networks),
+        ],
         env=env,
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"{capability} x {cbwr} failed:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"{capability} x {cbwr} x {matmul} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -89,36 +121,48 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20_000)
     parser.add_argument("--cbwr", nargs="+", default=list(CBWR_SETTINGS))
     parser.add_argument("--capabilities", nargs="+", help="default: unset and every capability this CPU allows")
-    parser.add_argument("--workload", choices=("ppo", "bc"), default="ppo")
+    parser.add_argument("--workload", choices=("ppo", "bc", "engine"), default="ppo")
+    parser.add_argument("--networks", type=int, default=60, help="engine workload: networks in the batch")
+    parser.add_argument(
+        "--engine-matmul",
+        nargs="+",
+        default=["torch"],
+        choices=numerics.ENGINE_MATMULS,
+        help="engine workload: the backends of its matrix products (openblas: OPENBLAS_CORETYPE=Haswell)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.steps, args.workload)
+        child(args.steps, args.workload, args.networks)
         return 0
     cpu = numerics.cpu_info()
     allowed = [c for c, flags in numerics.CAPABILITY_FLAGS.items() if all(f in cpu["flags"] for f in flags)]
     capabilities = args.capabilities or [UNSET, *allowed]
-    settings = [(c, m) for c in capabilities for m in args.cbwr]
+    matmuls = args.engine_matmul if args.workload == "engine" else ["torch"]
+    settings = [(c, m, b) for b in matmuls for c in capabilities for m in args.cbwr]
     print(f"CPU: {cpu['vendor']} {cpu['model']}; capabilities allowed: {', '.join(allowed)}")
     print(f"PPO CartPole-v1 seed 0, {args.steps} steps, one thread; {args.repeats} repeats, interleaved; {load()}")
+    if args.workload == "engine":
+        print(f"timed and hashed: the batched engine, {args.networks} networks in one batch (not SB3)")
     if args.workload == "bc":
         print("timed and hashed: BC (30 epochs, 10,000 transitions of that PPO agent), not the PPO training")
-    runs: dict[tuple[str, str], list[dict]] = {s: [] for s in settings}
+    runs: dict[tuple[str, str, str], list[dict]] = {s: [] for s in settings}
     for repeat in range(args.repeats):
         shift = repeat % len(settings)
         for setting in settings[shift:] + settings[:shift]:
-            runs[setting].append(run_setting(*setting, args.steps, args.workload))
+            runs[setting].append(run_setting(*setting, args.steps, args.workload, args.networks))
         print(f"  repeat {repeat + 1} done; {load()}", flush=True)
-    baseline = runs.get((UNSET, UNSET))
+    baseline = runs.get((UNSET, UNSET, "torch"))
     print()
-    header = f"{'ATEN_CPU_CAPABILITY':<20} {'MKL_CBWR':<11} {'torch':<7} {'MKL branch':<11} {'hash':<13}"
+    header = f"{'matmul':<9} {'ATEN_CPU_CAPABILITY':<20} {'MKL_CBWR':<11} {'torch':<7} {'MKL branch':<11} {'hash':<13}"
     print(f"{header} {'return':>7} {'CPU s':>7} {'ratio':>6}  paired ratios (min-max)")
     for setting, results in runs.items():
         hashes = {r["hash"] for r in results}
         cpu_s = statistics.median(r["cpu_s"] for r in results)
         first = results[0]
         shown = first["hash"] if len(hashes) == 1 else f"{len(hashes)} differ!"
-        line = f"{setting[0]:<20} {setting[1]:<11} {first['capability']:<7} {first['mkl_branch']:<11} {shown:<13}"
+        line = f"{setting[2]:<9} {setting[0]:<20} {setting[1]:<11} {first['capability']:<7} "
+        line += f"{first['mkl_branch']:<11} {shown:<13}"
         line += f" {first['return']:7.1f} {cpu_s:7.2f}"
         if baseline:
             # Each repeat's run against the unpinned run of the same repeat (run close in time): the median of
@@ -129,8 +173,10 @@ def main() -> int:
         print(line)
     groups: dict[str, list[str]] = {}
     for setting, results in runs.items():
-        groups.setdefault(results[0]["hash"], []).append(f"{setting[0]}/{setting[1]}")
-    print("\nbit-identical groups (ATEN_CPU_CAPABILITY/MKL_CBWR):")
+        groups.setdefault(results[0]["hash"], []).append(
+            "/".join(setting[:2]) + ("" if setting[2] == "torch" else " openblas")
+        )
+    print("\nbit-identical groups (ATEN_CPU_CAPABILITY/MKL_CBWR[ openblas]):")
     for digest, members in groups.items():
         print(f"  {digest}: {', '.join(members)}")
     if busy := busy_processes():

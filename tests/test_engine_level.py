@@ -11,6 +11,7 @@ from rltickets.bc.dataset import collect_expert_dataset
 from rltickets.core.masking import dense_masks
 from rltickets.core.ppo import initial_parameters, make_ppo
 from rltickets.imp.level import TICKET, LevelJob, SeedInputs, level_metrics, run_level_job
+from rltickets.infra import numerics
 from rltickets.infra.compare import TIMING
 from rltickets.infra.settings import ImpSettings, PpoBudget
 
@@ -45,8 +46,10 @@ def by_key(trained):
     return {(t.network.condition, t.network.run.seed): t for t in trained}
 
 
+@pytest.mark.parametrize("matmul", ["torch", "openblas"])
 @pytest.mark.parametrize("paradigm", ["rl", "bc"])
-def test_a_seed_in_a_batch_equals_the_seed_alone(settings, paradigm):
+def test_a_seed_in_a_batch_equals_the_seed_alone(settings, paradigm, matmul, monkeypatch):
+    monkeypatch.setenv(numerics.ENGINE_MATMUL, matmul)  # engine.matmul: both backends keep seeds independent
     seeds = [0, 1]
     theta0s, previous = level_one_inputs(settings, seeds)
     datasets = None

@@ -25,6 +25,7 @@ from rltickets.engine.ppo import (
     train_ppo_batched,
     update_epoch,
 )
+from rltickets.infra import numerics
 from rltickets.infra.compare import TIMING
 from rltickets.infra.settings import PpoBudget
 
@@ -86,10 +87,13 @@ def short_rollouts(settings, n_steps=64):
     return dataclasses.replace(settings, ppo={**settings.ppo_overrides, "n_steps": n_steps})
 
 
+@pytest.mark.parametrize("matmul", ["torch", "openblas"])
 @pytest.mark.parametrize("task, total", [("CartPole-v1", 768), ("Pendulum-v1", 768)])
-def test_a_network_trains_identically_alone_and_in_a_batch(task, total):
+def test_a_network_trains_identically_alone_and_in_a_batch(task, total, matmul, monkeypatch):
     """Bitwise: same weights, same evaluation history. Every op is per network (one-output layers elementwise,
-    grad norms summed layer by layer, one generator per network, fresh eval envs per evaluation)."""
+    grad norms summed layer by layer, one generator per network, fresh eval envs per evaluation), on either
+    backend of the matrix products (engine.matmul)."""
+    monkeypatch.setenv(numerics.ENGINE_MATMUL, matmul)
     settings = ci_task_settings(task)
     settings = short_rollouts(settings) if task == "Pendulum-v1" else settings  # 3 iterations of 4 x 64 steps
     budget = PpoBudget(total_timesteps=total, eval_every_steps=total // 2, eval_episodes=2)
@@ -123,7 +127,9 @@ def test_metrics_are_those_of_sb3_train_ppo(tiny_settings):
     policy.load_state_dict(weights)  # the trained weights load into SB3 as they are
 
 
-def test_pruned_weights_and_their_adam_moments_stay_zero():
+@pytest.mark.parametrize("matmul", ["torch", "openblas"])
+def test_pruned_weights_and_their_adam_moments_stay_zero(matmul, monkeypatch):
+    monkeypatch.setenv(numerics.ENGINE_MATMUL, matmul)
     task, settings = "CartPole-v1", ci_task_settings("CartPole-v1")
     specs = specs_for(task, settings, [0, 1], masked=[0, 1])
     hp = PpoHyperparameters.of(task, settings)

@@ -50,9 +50,15 @@ def test_pinning_sets_the_variables_and_removes_the_unpinned_ones():
     assert environ == {
         "MKL_CBWR": "COMPATIBLE",
         "PATH": "/bin",
-        numerics.PINNED: "MKL_CBWR=COMPATIBLE;ATEN_CPU_CAPABILITY=",
+        "OPENBLAS_NUM_THREADS": "1",
+        numerics.PINNED: "MKL_CBWR=COMPATIBLE;ATEN_CPU_CAPABILITY=;OPENBLAS_CORETYPE=;RLTICKETS_ENGINE_MATMUL=",
     }
-    assert numerics.pinned(environ) == {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": ""}
+    assert numerics.pinned(environ) == {
+        "MKL_CBWR": "COMPATIBLE",
+        "ATEN_CPU_CAPABILITY": "",
+        "OPENBLAS_CORETYPE": "",
+        "RLTICKETS_ENGINE_MATMUL": "",
+    }
     assert numerics.pinned({}) is None
     with pytest.raises(ValueError, match="unknown key"):
         numerics.pin_numerics({"mkl": "COMPATIBLE"}, {})
@@ -83,6 +89,7 @@ import json, os
 from rltickets.infra import numerics
 if {pin_first}:
     numerics.pin_numerics({settings})
+import numpy
 import torch
 torch.mm(torch.ones(8, 8), torch.ones(8, 8))
 if not {pin_first}:
@@ -106,9 +113,21 @@ def _job(pin_first: bool, settings: dict) -> dict:
 def test_a_job_started_with_the_pinned_environment_passes_and_records_it():
     result = _job(True, {"mkl_cbwr": "COMPATIBLE", "aten_cpu_capability": "default"})
     record = result["ok"]
-    assert record["env"] == {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"}
+    assert record["env"] == {
+        "MKL_CBWR": "COMPATIBLE",
+        "ATEN_CPU_CAPABILITY": "default",
+        "OPENBLAS_CORETYPE": "",
+        "RLTICKETS_ENGINE_MATMUL": "",
+    }
     assert record["torch"]["capability"] == "DEFAULT" and record["mkl_branch"] == "COMPATIBLE"
     assert record["vendor"] and record["model"] and "avx2" in record["flags"]
+
+
+def test_a_job_pinned_to_openblas_haswell_runs_those_kernels():
+    settings = {"mkl_cbwr": "COMPATIBLE", "aten_cpu_capability": "avx2", "openblas_coretype": "Haswell"}
+    assert _job(True, {**settings, "engine_matmul": "openblas"})["ok"]["openblas_architecture"] == "Haswell"
+    late = _job(False, settings)["error"]  # numpy loaded its OpenBLAS before the variable was set
+    assert "not the pinned OPENBLAS_CORETYPE='Haswell'" in late
 
 
 def test_a_job_whose_torch_was_imported_before_the_pinning_fails_with_the_reason():

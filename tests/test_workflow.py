@@ -228,6 +228,9 @@ def test_make_docs_copies_figures_claims_and_provenance(ci_run, tmp_path):
     assert claims.count("\n") == 2 + len(pd.read_csv(ci_run / "results/tables/claims.csv"))
     provenance = (out / "PROVENANCE.md").read_text()
     assert provenance.count("MD5") == 2 and str(override) in provenance
+    assert provenance.startswith(f"# Provenance of {out.as_posix()}\n")
+    copied = (out / "critical_sparsity.csv").read_text()
+    assert copied == (ci_run / "results/tables/critical_sparsity.csv").read_text()
     assert (out / "config.yaml").read_text() == (ci_run / "configs/ci.yaml").read_text()
     assert (out / "config_override1.yaml").read_text() == override.read_text()
     missing = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True)

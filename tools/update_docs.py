@@ -1,10 +1,11 @@
-"""Copy a finished run's figures and claims into docs/results/ for the README (`make docs`).
+"""Copy a finished run's figures and claims into docs/results/ (or --out) for the README (`make docs`).
 
 Writes docs/results/<figure>.png for every PNG under results/figures, docs/results/claims.md (the claims table
-in Markdown), docs/results/config.yaml (the exact config; further --configfile overrides as
-config_override1.yaml, ...), docs/results/PROVENANCE.md (commit, config MD5s, date, job count, the machine and
-its pinned numerics) and docs/results/verify.json (the reference of `make verify`: tensor hashes and key metrics of
-a small slice of the run). Run it from the repository root after the run has finished.
+in Markdown), docs/results/critical_sparsity.csv (the run's table), docs/results/config.yaml (the exact config;
+further --configfile overrides as config_override1.yaml, ...), docs/results/PROVENANCE.md (commit, config MD5s,
+date, job count, the machine and its pinned numerics) and docs/results/verify.json (the reference of `make verify`:
+tensor hashes and key metrics of a small slice of the run). Run it from the repository root after the run has
+finished.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 
 from rltickets.infra import artifacts, verify
 from rltickets.summary.claims import COLUMNS, claims_markdown
+
+COPIED_TABLES = ("critical_sparsity.csv",)
 
 
 def git(*args: str) -> str:
@@ -49,6 +52,10 @@ def main() -> int:
         shutil.copy2(figure, out / figure.name)
     table = artifacts.load_csv(claims, tuple(COLUMNS))
     (out / "claims.md").write_text(claims_markdown(table))
+    # The per-chain critical levels behind Fig. 2 and claim 1, small enough to commit beside the figures.
+    for name in COPIED_TABLES:
+        if (results / "tables" / name).exists():
+            shutil.copy2(results / "tables" / name, out / name)
     # Read the configs before clearing old copies: a config may be one of them (docs/results/config_override1.yaml).
     texts = [Path(source).read_bytes() for source in args.configfile]
     for old in out.glob("config*.yaml"):
@@ -65,7 +72,7 @@ def main() -> int:
     machine = verify.describe_machine(reference["machine"] if reference else None)
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     (out / "PROVENANCE.md").write_text(
-        f"# Provenance of docs/results\n\n"
+        f"# Provenance of {out.as_posix()}\n\n"
         f"- produced by `make docs` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- code: commit `{git('rev-parse', 'HEAD')}`{dirty}\n"
         f"- config: {configs}\n"

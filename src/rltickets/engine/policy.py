@@ -25,6 +25,8 @@ from torch import nn
 
 from ..core.observations import ObservationStandardization
 from ..core.ppo import ACTIVATIONS
+from ..infra.numerics import engine_matmul
+from .matmul import batched_baddbmm
 
 Tensors = dict[str, torch.Tensor]
 
@@ -75,6 +77,7 @@ class StackedPolicy(nn.Module):
         self.actor_layers = _hidden_layers(first, ACTOR_PREFIX)
         self.critic_layers = _hidden_layers(first, CRITIC_PREFIX)
         self.continuous = "log_std" in first
+        self.matmul = engine_matmul()  # torch (MKL) or openblas (engine.matmul)
         self.masked_weights: list[str] = []
         for name in self.names:
             stacked = torch.stack([state[name].detach().to(torch.float32) for state in state_dicts])
@@ -137,7 +140,7 @@ class StackedPolicy(nn.Module):
             return (x * weight.transpose(1, 2)).sum(-1, keepdim=True) + bias
         if weight.shape[1] == 1:
             return x * weight + bias
-        return torch.baddbmm(bias, x, weight)
+        return batched_baddbmm(bias, x, weight, self.matmul)
 
     def mlp(self, layers: list[str], x: torch.Tensor) -> torch.Tensor:
         for layer in layers:

@@ -8,7 +8,12 @@ pick their code path from the CPU they run on (docs/reproducibility.md has the m
 - ATen (torch's own kernels: softmax, Adam's fused arithmetic, randn, ...) dispatches to a `default`, `avx2` or
   `avx512` build of each kernel. `ATEN_CPU_CAPABILITY` chooses one (never above what the CPU has).
 
-Both are read once, when the library loads, so they must be in the job's environment before torch is imported:
+- The batched engine's matrix products (`numerics.engine_matmul: openblas`, rltickets.engine.matmul) can run on
+  numpy's OpenBLAS instead of MKL: `OPENBLAS_CORETYPE` fixes its kernel family on any vendor's CPU (Haswell:
+  AVX2 + FMA), at the speed of MKL's own choice, where MKL's COMPATIBLE branch is 2-3x slower on the engine's
+  [N, 256, 64] products.
+
+All are read once, when the library loads, so they must be in the job's environment before torch is imported:
 `pin_numerics(settings)` puts them into os.environ when the Snakefile is parsed, and every job Snakemake starts
 (locally, or through sbatch, which exports the environment and re-parses the Snakefile) inherits them.
 `check_numerics()` runs at the start of every training job and fails it when what torch and MKL actually do is
@@ -32,12 +37,23 @@ from typing import Any
 
 MKL_CBWR = "MKL_CBWR"
 ATEN_CPU_CAPABILITY = "ATEN_CPU_CAPABILITY"
+OPENBLAS_CORETYPE = "OPENBLAS_CORETYPE"
+ENGINE_MATMUL = "RLTICKETS_ENGINE_MATMUL"
 # What the workflow pinned, as `key=value;...` (empty values: left to the libraries): the reference that
 # check_numerics compares the job's environment and libraries against.
 PINNED = "RLTICKETS_NUMERICS"
-PINNED_VARIABLES = (MKL_CBWR, ATEN_CPU_CAPABILITY)
+PINNED_VARIABLES = (MKL_CBWR, ATEN_CPU_CAPABILITY, OPENBLAS_CORETYPE, ENGINE_MATMUL)
 # Config key -> environment variable.
-SETTING_VARIABLES = {"mkl_cbwr": MKL_CBWR, "aten_cpu_capability": ATEN_CPU_CAPABILITY}
+SETTING_VARIABLES = {
+    "mkl_cbwr": MKL_CBWR,
+    "aten_cpu_capability": ATEN_CPU_CAPABILITY,
+    "openblas_coretype": OPENBLAS_CORETYPE,
+    "engine_matmul": ENGINE_MATMUL,
+}
+# Set with the pinned variables, not configurable: numpy's OpenBLAS would otherwise start a thread per core.
+FIXED_VARIABLES = {"OPENBLAS_NUM_THREADS": "1"}
+# The batched engine's matrix products (rltickets.engine.matmul): torch's (MKL) or numpy's OpenBLAS.
+ENGINE_MATMULS = ("torch", "openblas")
 
 # ATen's capabilities on x86-64, lowest first, and the CPU flags each needs (ATen's own test, cpuinfo names as
 # /proc/cpuinfo spells them). Asking for one the CPU lacks would crash on an illegal instruction.
@@ -82,7 +98,15 @@ def numerics_environment(settings: Mapping[str, str | None] | Any) -> dict[str, 
     if unknown:
         raise ValueError(f"numerics: unknown key(s) {unknown}; expected {sorted(SETTING_VARIABLES)}")
     values = {SETTING_VARIABLES[key]: settings.get(key) or None for key in SETTING_VARIABLES}
-    return {**values, PINNED: ";".join(f"{name}={value or ''}" for name, value in values.items())}
+    return {**values, **FIXED_VARIABLES, PINNED: ";".join(f"{name}={value or ''}" for name, value in values.items())}
+
+
+def engine_matmul(environ: Mapping[str, str] | None = None) -> str:
+    """Which matrix products the batched engine uses: the pinned `numerics.engine_matmul`, else torch's."""
+    value = (os.environ if environ is None else environ).get(ENGINE_MATMUL) or "torch"
+    if value not in ENGINE_MATMULS:
+        raise NumericsError(f"{ENGINE_MATMUL}={value!r}: expected one of {', '.join(ENGINE_MATMULS)}")
+    return value
 
 
 def pin_numerics(settings: Mapping[str, str | None] | Any, environ: MutableMapping[str, str] | None = None) -> dict:
@@ -176,6 +200,16 @@ def mkl_branch() -> str | None:
     return MKL_BRANCHES.get(code, f"unknown ({code})")
 
 
+def openblas_architecture() -> str | None:
+    """The kernel family numpy's OpenBLAS runs in this process ('Haswell', 'SkylakeX', 'Zen', ...); None when
+    numpy is not imported or threadpoolctl does not see an OpenBLAS."""
+    if "numpy" not in sys.modules:
+        return None
+    from threadpoolctl import threadpool_info
+
+    return next((info.get("architecture") for info in threadpool_info() if info["internal_api"] == "openblas"), None)
+
+
 def cpu_provenance() -> dict[str, Any]:
     """The machine and numerics a job ran with: CPU vendor, model and relevant flags, torch's capability, BLAS and
     LAPACK, MKL's branch, the pinned variables. Stored as `versions.cpu` beside the library versions."""
@@ -191,6 +225,7 @@ def cpu_provenance() -> dict[str, Any]:
         record["torch"] = parse_torch_config(torch.__config__.show())
         record["torch"]["capability"] = torch_capability()
         record["mkl_branch"] = mkl_branch()
+    record["openblas_architecture"] = openblas_architecture()
     return record
 
 
@@ -201,9 +236,11 @@ def numerics_problems(
     capability: str | None,
     branch: str | None,
     flags: set[str],
+    openblas: str | None = None,
 ) -> list[str]:
     """Why the numerics in effect differ from `expected` (variable -> pinned value, '' for unpinned); empty if
-    they do not. `capability` and `branch` are what torch and MKL report (None: unknown, not checked)."""
+    they do not. `capability`, `branch` and `openblas` are what torch, MKL and numpy's OpenBLAS report (None:
+    unknown, not checked)."""
     problems = []
     for name, value in expected.items():
         if environ.get(name, "") != value:
@@ -229,6 +266,13 @@ def numerics_problems(
             f"MKL runs its {branch} branch, not the pinned MKL_CBWR={cbwr!r}: on this CPU MKL ignores that value "
             "(on AMD and other non-Intel CPUs it honours only COMPATIBLE), or MKL was loaded before it was set"
         )
+    coretype = expected.get(OPENBLAS_CORETYPE, "")
+    if coretype and openblas is not None and openblas.lower() != coretype.lower():
+        problems.append(
+            f"numpy's OpenBLAS runs its {openblas} kernels, not the pinned OPENBLAS_CORETYPE={coretype!r}: the "
+            "value is not a kernel family of this OpenBLAS, the CPU lacks its instructions, or numpy was imported "
+            "before it was set"
+        )
     return problems
 
 
@@ -240,7 +284,11 @@ def check_numerics(environ: Mapping[str, str] | None = None) -> None:
     expected = pinned(environ)
     if expected is None:
         return
-    problems = numerics_problems(expected, environ, torch_capability(), mkl_branch(), cpu_info()["flags"])
+    if expected.get(OPENBLAS_CORETYPE):
+        import numpy  # noqa: F401 - loads its OpenBLAS, so that the kernels it chose are checked too
+    problems = numerics_problems(
+        expected, environ, torch_capability(), mkl_branch(), cpu_info()["flags"], openblas_architecture()
+    )
     if problems:
         raise NumericsError(
             "the numerics pinned by the config (`numerics:`, docs/reproducibility.md) are not in effect, so this "

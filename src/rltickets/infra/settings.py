@@ -264,10 +264,13 @@ class SupervisedSettings(Section):
 # ---- CPU code paths (config `numerics`) ----
 @section
 class NumericsSettings(Section):
-    """MKL_CBWR and ATEN_CPU_CAPABILITY for every job (rltickets.infra.numerics); None: the library chooses."""
+    """MKL_CBWR, ATEN_CPU_CAPABILITY, OPENBLAS_CORETYPE and the engine's matmul for every job
+    (rltickets.infra.numerics); None: the library chooses (the engine: torch)."""
 
     mkl_cbwr: str | None = None
     aten_cpu_capability: str | None = None
+    openblas_coretype: str | None = None
+    engine_matmul: str | None = None
 
 
 # ---- the whole study ----
