@@ -50,8 +50,14 @@ def test_ci_run_produces_tables_and_figure(ci_run):
     assert metrics["versions"]["torch"].startswith("2.13.0")
     # Every job ran with the numerics config.yaml pins, and torch and MKL honoured them.
     cpu = metrics["versions"]["cpu"]
-    assert cpu["env"] == {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
+    assert cpu["env"] == {
+        "MKL_CBWR": "COMPATIBLE",
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "OPENBLAS_CORETYPE": "Haswell",
+        "RLTICKETS_ENGINE_MATMUL": "torch",
+    }
     assert cpu["torch"]["capability"] == "AVX2" and cpu["mkl_branch"] == "COMPATIBLE" and cpu["model"]
+    assert cpu["openblas_architecture"] == "Haswell"
     # One level job per (paradigm, task, level); level 3 also trains the baselines (baselines.levels [3]).
     assert (ci_run / "results/benchmarks/imp_level/rl/Acrobot-v1/level2.tsv").exists()
     assert (ci_run / "results/benchmarks/imp_level_with_baselines/rl/Acrobot-v1/level3.tsv").exists()
