@@ -86,14 +86,16 @@ def record_of(digest: str, cpu_s: float, final_return: float) -> dict:
 
 
 def run_setting(capability: str, cbwr: str, matmul: str, steps: int, workload: str, networks: int) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in numerics.PINNED_VARIABLES + (numerics.PINNED,)}
-    if capability != UNSET:
-        env[numerics.ATEN_CPU_CAPABILITY] = capability
-    if cbwr != UNSET:
-        env[numerics.MKL_CBWR] = cbwr
-    if matmul == "openblas":  # as the workflow pins it: numerics.openblas_coretype Haswell, one OpenBLAS thread
-        env.update({numerics.ENGINE_MATMUL: matmul, numerics.OPENBLAS_CORETYPE: "Haswell"})
-        env.update(numerics.FIXED_VARIABLES)
+    env = dict(os.environ)
+    numerics.pin_numerics(  # as the workflow pins a setting; unset: the library chooses
+        {
+            "mkl_cbwr": None if cbwr == UNSET else cbwr,
+            "aten_cpu_capability": None if capability == UNSET else capability,
+            "openblas_coretype": "Haswell" if matmul == "openblas" else None,
+            "engine_matmul": matmul,
+        },
+        env,
+    )
     proc = subprocess.run(
         [
             sys.executable,
