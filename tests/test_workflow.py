@@ -186,6 +186,22 @@ def test_inspect_command_on_a_real_level(ci_run):
     assert missing.returncode == 2 and "level9/metrics.json: file is missing" in missing.stderr
 
 
+def test_progress_of_a_finished_run_agrees_with_its_critical_sparsity_table(ci_run):
+    proc = subprocess.run(
+        [sys.executable, "-m", "rltickets", "progress", str(ci_run / "results"), "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    chains = pd.DataFrame(json.loads(proc.stdout)["chains"]).set_index(["task", "paradigm"])
+    table = pd.read_csv(ci_run / "results/tables/critical_sparsity.csv").set_index(["task", "paradigm"])
+    assert set(table.index) <= set(chains.index)  # and chains outside imp.csv (the gridworld's) are listed too
+    for key, row in table.iterrows():
+        assert chains.loc[key, "levels"] == f"0-{int(row['sparsest_level'])}", key
+        assert chains.loc[key, "critical_level"] == pytest.approx(row["critical_level"], nan_ok=True), key
+        assert chains.loc[key, "mean_best_last"] == pytest.approx(row["sparsest_mean_best"]), key
+
+
 def test_report_builds(ci_run):
     snakemake(ci_run, "--configfile", "configs/ci.yaml", "--report", "report.html")
     html = (ci_run / "report.html").read_text()

@@ -1,4 +1,5 @@
-"""Command line: `python -m rltickets inspect <level folder>` shows why a curve looks the way it does."""
+"""Command line: `python -m rltickets inspect <level folder>` shows why a curve looks the way it does;
+`python -m rltickets progress [results]` how far a run has got and what its finished levels show so far."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .core.pruning import input_unit_survival, layer_sparsity
 from .core.tasks import input_names
 from .infra.artifacts import ArtifactError, load_json
 from .infra.tensors import load_masks
+from .summary.progress import format_progress, progress
 
 
 def inspect_level(level_dir: Path) -> dict:
@@ -65,8 +67,21 @@ def main(argv: list[str] | None = None) -> int:
     p_inspect = sub.add_parser("inspect", help="summarise one IMP level folder (results/imp/.../levelK)")
     p_inspect.add_argument("level_dir", type=Path)
     p_inspect.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    p_progress = sub.add_parser(
+        "progress", help="how far a run has got: finished levels per chain and the interim critical level"
+    )
+    p_progress.add_argument("results", type=Path, nargs="?", default=Path("results"), help="default: results")
+    p_progress.add_argument("--threshold", type=float, default=0.95, help="fraction of dense (default 0.95)")
+    p_progress.add_argument("--json", action="store_true", help="print machine-readable JSON")
     args = parser.parse_args(argv)
     try:
+        if args.command == "progress":
+            report = progress(args.results, args.threshold)
+            if args.json:
+                print(json.dumps({k: json.loads(v.to_json(orient="records")) for k, v in report.items()}, indent=2))
+            else:
+                print(format_progress(report, args.threshold))
+            return 0
         report = inspect_level(args.level_dir)
     except ArtifactError as err:
         print(f"error: {err}", file=sys.stderr)
