@@ -1,16 +1,20 @@
 """`python -m rltickets progress`: finished levels per chain and the interim critical level of a running study."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
+from conftest import REPO
 
 from rltickets.cli import main
 from rltickets.infra import layout
-from rltickets.summary.progress import finished_prefix, progress
+from rltickets.infra.config import load_config
+from rltickets.summary.progress import finished_prefix, planned_chains, progress
 
 
-def write_level(results, paradigm, task, seed, level, best, condition=None):
+def write_level(results, paradigm, task, seed, level, best, condition=None, wall=1.0):
     """One network's metrics.json at its layout path under `results` (the keys the level jobs write and read)."""
     if condition is None:
         folder = layout.IMP_LEVEL(paradigm=paradigm, task=task, seed=seed, level=level)
@@ -28,6 +32,7 @@ def write_level(results, paradigm, task, seed, level, best, condition=None):
         "final_return": best,
         "history": [{"step": 1000, "mean_return": best}],
         "disconnected": False,
+        "wall_time_s": wall,
     }
     if condition is not None:
         metrics["condition"] = condition
@@ -109,3 +114,39 @@ def test_progress_says_when_the_ratio_to_dense_is_undefined(tmp_path, capsys):
         write_level(results, "rl", "Acrobot-v1", 0, level, -500.0)  # dense no better than random
     assert main(["progress", str(results)]) == 0
     assert "undefined: dense is no better than the random policy" in capsys.readouterr().out
+
+
+def test_progress_against_the_config_lists_chains_not_started_and_the_core_hours_left(tmp_path):
+    results = tmp_path / layout.RESULTS
+    write_random(results, "CartPole-v1", 0.0)
+    for seed in (0, 1):
+        for level, wall in enumerate([50.0, 100.0, 300.0]):  # level 0 (dense, no baselines) is not a cost sample
+            write_level(results, "rl", "CartPole-v1", seed, level, 500.0, wall=wall)
+        for condition in ("mask_permuted", "random_reinit"):
+            write_level(results, "rl", "CartPole-v1", seed, 2, 400.0, condition=condition, wall=300.0)
+    config = load_config()  # config.yaml: 3 tasks x 2 paradigms, 13 levels
+    assert planned_chains(config)[("CartPole-v1", "bc")] == config["imp"]["levels"]
+    chains = progress(results, config=config)["chains"].set_index(["task", "paradigm"])
+    assert len(chains) == len(config["tasks"]) * len(config["paradigms"])
+    cartpole = chains.loc[("CartPole-v1", "rl")]
+    # Level 1 cost 2 x 100 s, level 2 cost 2 x 300 s of tickets + 4 x 300 s of baselines: median 1,000 s per level.
+    assert cartpole["planned_last_level"] == 13
+    assert cartpole["core_hours_left"] == pytest.approx((13 - 2) * 1000.0 / 3600)
+    acrobot = chains.loc[("Acrobot-v1", "bc")]
+    assert acrobot["seeds"] == 0 and np.isnan(acrobot["core_hours_left"])
+
+
+def test_progress_command_reads_the_config_as_snakemake_does_in_the_workflow_folder(tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    (tmp_path / "overlay.yaml").write_text("imp: {levels: 5}\nbaselines: {levels: [4]}\n")
+    for level in (0, 1):
+        write_level(tmp_path / layout.RESULTS, "bc", "Acrobot-v1", 0, level, -80.0, wall=60.0)
+    monkeypatch.chdir(tmp_path)
+    assert main(["progress", "--configfile", "overlay.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "not started" in out and f"Left: ~{4 * 60 / 3600:.1f} core-hours" in out
+    assert main(["progress", "--configfile", "missing.yaml"]) == 2
+    assert "no such config file: missing.yaml" in capsys.readouterr().err
+    (tmp_path / "overlay.yaml").write_text("imp: {levels: 5}\n")  # the default baselines.levels go up to 13
+    assert main(["progress", "--configfile", "overlay.yaml"]) == 2
+    assert "baselines.levels" in capsys.readouterr().err

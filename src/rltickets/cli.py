@@ -11,6 +11,7 @@ from pathlib import Path
 from .core.pruning import input_unit_survival, layer_sparsity
 from .core.tasks import input_names
 from .infra.artifacts import ArtifactError, load_json
+from .infra.config import ConfigError, check_config, load_config
 from .infra.tensors import load_masks
 from .summary.progress import format_progress, progress
 
@@ -61,6 +62,17 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def run_config(overlays: list[Path]) -> dict:
+    """The run's config as Snakemake merges it in the working directory: ./config.yaml (the Snakefile's
+    `configfile:`), then the overlays given on the command line, relative to the working directory; validated."""
+    missing = [str(p) for p in (Path("config.yaml"), *overlays) if not p.is_file()]
+    if missing:
+        raise ConfigError(f"no such config file: {', '.join(missing)} (run from the workflow's folder)")
+    config = load_config(*(p.resolve() for p in overlays), base=Path("config.yaml").resolve())
+    check_config(config)
+    return config
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rltickets", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -72,18 +84,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_progress.add_argument("results", type=Path, nargs="?", default=Path("results"), help="default: results")
     p_progress.add_argument("--threshold", type=float, default=0.95, help="fraction of dense (default 0.95)")
+    p_progress.add_argument(
+        "--configfile",
+        nargs="+",
+        type=Path,
+        help="the run's config overlays, as given to snakemake: adds the planned levels and the core-hours left",
+    )
     p_progress.add_argument("--json", action="store_true", help="print machine-readable JSON")
     args = parser.parse_args(argv)
     try:
         if args.command == "progress":
-            report = progress(args.results, args.threshold)
+            config = None
+            if args.configfile:
+                config = run_config(args.configfile)
+            report = progress(args.results, args.threshold, config)
             if args.json:
                 print(json.dumps({k: json.loads(v.to_json(orient="records")) for k, v in report.items()}, indent=2))
             else:
                 print(format_progress(report, args.threshold))
             return 0
         report = inspect_level(args.level_dir)
-    except ArtifactError as err:
+    except (ArtifactError, ConfigError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2) if args.json else format_report(report))

@@ -20,6 +20,7 @@ from ..core.tasks import base_task_id
 from ..imp.tables import critical_sparsity, imp_table, level_row
 from ..infra import layout
 from ..infra.artifacts import ArtifactError, load_json
+from ..infra.settings import Study
 
 CHAIN = ["task", "paradigm"]
 
@@ -52,21 +53,17 @@ def _level_range(levels: Iterable[int]) -> str:
     return f"{levels[0]}-{levels[-1]}" if levels else "-"
 
 
-def chain_progress(results: Path, threshold: float) -> pd.DataFrame:
-    """One row per ticket chain: seeds, finished levels, and the interim critical level."""
-    paths = _metric_files(results, layout.IMP_LEVEL)
-    if not paths:
-        return pd.DataFrame()
-    located = pd.DataFrame(
-        [{**{k: m[k] for k in ("task", "paradigm", "seed", "level")}, "path": str(p)} for p, m in _read(paths)]
-    )
-    finished = finished_prefix(located, CHAIN)
-    # A variant chain of the sensitivity study (`<task>@<arm>`) is measured against its base task's random policy.
-    bases = {base_task_id(task) for task in finished["task"]}
-    random_paths = {base: results / "random" / f"{base}.json" for base in sorted(bases)}
-    measured = {base for base, path in random_paths.items() if path.exists()}
-    table = imp_table(finished["path"], [str(random_paths[base]) for base in sorted(measured)])
-    critical = critical_sparsity(table, threshold).set_index(CHAIN)
+def planned_chains(config: dict) -> dict[tuple[str, str], int]:
+    """(task, paradigm) -> last level, for every ticket chain a validated config plans (variant chains included)."""
+    study = Study.from_config(config)
+    return {
+        (chain, paradigm): study.levels_of(chain)[-1]
+        for chain in study.chain_tasks
+        for paradigm in (study.variants[chain].paradigms if chain in study.variants else study.paradigms)
+    }
+
+
+def _chain_rows(table: pd.DataFrame, critical: pd.DataFrame, measured: set[str]) -> list[dict]:
     rows = []
     for (task, paradigm), group in table.groupby(CHAIN, sort=True):
         last = group[group["level"] == group["level"].max()]
@@ -75,6 +72,7 @@ def chain_progress(results: Path, threshold: float) -> pd.DataFrame:
             "paradigm": paradigm,
             "seeds": int(group["seed"].nunique()),
             "levels": _level_range(group["level"].unique()),
+            "last_level": int(group["level"].max()),
             "percent_remaining": float(last["percent_remaining"].mean()),
             "mean_best_last": float(last["best_return"].mean()),
             "dense_mean_best": float(group.loc[group["level"] == 0, "best_return"].mean()),
@@ -86,18 +84,71 @@ def chain_progress(results: Path, threshold: float) -> pd.DataFrame:
             row["critical_level"] = chain["critical_level"]
             row["holding"] = bool(chain["critical_level"] == chain["sparsest_level"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
 
 
-def baseline_progress(results: Path) -> pd.DataFrame:
-    """One row per (task, paradigm, condition): seeds, finished levels, mean best return at the last one."""
+def chain_progress(
+    results: Path, threshold: float, baselines: pd.DataFrame | None = None, planned: dict | None = None
+) -> pd.DataFrame:
+    """One row per ticket chain: seeds, finished levels, and the interim critical level. With `planned`
+    (`planned_chains`): also the planned last level, the chains not started yet, and the core-hours left: the
+    levels to go times the median core-time of the chain's finished levels >= 1 (every network's `wall_time_s`,
+    tickets and `baselines` rows, summed per level; a level job shares its wall time among its networks)."""
+    paths = _metric_files(results, layout.IMP_LEVEL)
+    rows: list[dict] = []
+    table = None
+    if paths:
+        located = pd.DataFrame(
+            [{**{k: m[k] for k in ("task", "paradigm", "seed", "level")}, "path": str(p)} for p, m in _read(paths)]
+        )
+        finished = finished_prefix(located, CHAIN)
+        # A variant chain of the sensitivity study (`<task>@<arm>`) is measured against its base task's random policy.
+        bases = {base_task_id(task) for task in finished["task"]}
+        random_paths = {base: results / "random" / f"{base}.json" for base in sorted(bases)}
+        measured = {base for base, path in random_paths.items() if path.exists()}
+        table = imp_table(finished["path"], [str(random_paths[base]) for base in sorted(measured)])
+        rows = _chain_rows(table, critical_sparsity(table, threshold).set_index(CHAIN), measured)
+    if planned is None:
+        return pd.DataFrame(rows)
+    level_cost = _level_core_seconds(table, baselines)
+    by_chain = {(r["task"], r["paradigm"]): r for r in rows}
+    for key, last_planned in sorted(planned.items()):
+        row = by_chain.setdefault(key, {"task": key[0], "paradigm": key[1], "seeds": 0, "levels": "-", "holding": None})
+        row["planned_last_level"] = last_planned
+        done = row.get("last_level", -1)
+        costs = level_cost.get(key, [])
+        row["core_hours_left"] = (last_planned - done) * float(np.median(costs)) / 3600 if costs else np.nan
+    return pd.DataFrame(list(by_chain.values())).sort_values(CHAIN, ignore_index=True)
+
+
+def _level_core_seconds(table: pd.DataFrame | None, baselines: pd.DataFrame | None) -> dict[tuple, list[float]]:
+    """(task, paradigm) -> the core-seconds of each finished level >= 1 of the chain (its tickets and baselines)."""
+    if table is None:
+        return {}
+    parts = [table[[*CHAIN, "level", "wall_time_s"]]]
+    if baselines is not None and not baselines.empty:
+        last = table.groupby(CHAIN)["level"].max().rename("last")
+        joined = baselines.join(last, on=CHAIN)
+        parts.append(joined.loc[joined["level"] <= joined["last"], [*CHAIN, "level", "wall_time_s"]])
+    per_level = pd.concat(parts).query("level >= 1").groupby([*CHAIN, "level"])["wall_time_s"].sum()
+    return {key: group.tolist() for key, group in per_level.groupby(level=[0, 1])}
+
+
+def finished_baselines(results: Path) -> pd.DataFrame:
+    """The baseline networks' rows (`imp.tables.level_row` + condition) of the levels every seed has finished."""
     paths = _metric_files(results, layout.BASELINE_LEVEL)
     if not paths:
         return pd.DataFrame()
     rows = pd.DataFrame([{**level_row(m), "condition": m["condition"]} for _, m in _read(paths)])
-    keys = [*CHAIN, "condition"]
+    return finished_prefix(rows, [*CHAIN, "condition"])
+
+
+def baseline_progress(baselines: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, paradigm, condition): seeds, finished levels, mean best return at the last one."""
     out = []
-    for (task, paradigm, condition), group in finished_prefix(rows, keys).groupby(keys, sort=True):
+    if baselines.empty:
+        return pd.DataFrame(out)
+    for (task, paradigm, condition), group in baselines.groupby([*CHAIN, "condition"], sort=True):
         last = group[group["level"] == group["level"].max()]
         out.append(
             {
@@ -117,28 +168,38 @@ def _read(paths: list[Path]):
         yield path, load_json(path, required_keys=("task", "paradigm", "seed", "level", "history", "disconnected"))
 
 
-def progress(results: Path, threshold: float = 0.95) -> dict[str, pd.DataFrame]:
-    """The ticket chains' and the baselines' progress in `results`; ArtifactError if it holds no level at all."""
-    if not Path(results).is_dir():
+def progress(results: Path, threshold: float = 0.95, config: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The ticket chains' and the baselines' progress in `results` (with `config`: against what it plans);
+    ArtifactError if it holds no level at all."""
+    results = Path(results)
+    if not results.is_dir():
         raise ArtifactError(f"{results}: no such results folder")
-    report = {"chains": chain_progress(Path(results), threshold), "baselines": baseline_progress(Path(results))}
-    if report["chains"].empty:
+    baselines = finished_baselines(results)
+    planned = planned_chains(config) if config is not None else None
+    chains = chain_progress(results, threshold, baselines, planned)
+    if chains.empty or (chains["seeds"] == 0).all():
         raise ArtifactError(
             f"{results}: no finished IMP level yet ({layout.IMP_LEVEL.file('metrics.json')} is written by the "
             f"rule family {layout.IMP_LEVEL.rule}*)"
         )
-    return report
+    return {"chains": chains, "baselines": baseline_progress(baselines)}
 
 
 def format_progress(report: dict[str, pd.DataFrame], threshold: float) -> str:
+    chains = report["chains"]
+    planned = "planned_last_level" in chains.columns
     lines = [
         "Ticket chains (levels every seed has finished; critical level = the last level up to which the mean best",
         f"return stays >= {threshold:g} of dense, as results/tables/critical_sparsity.csv)",
         "",
-        f"  {'task':<26} {'paradigm':<8} {'seeds':>5} {'levels':>7} {'% left':>8} "
+        f"  {'task':<26} {'paradigm':<8} {'seeds':>5} {'levels':>7}{' of' if planned else ''} {'% left':>8} "
         f"{'mean best (dense)':>19}  critical level",
     ]
-    for row in report["chains"].itertuples():
+    for row in chains.itertuples():
+        of = f" {row.planned_last_level:>2}" if planned else ""
+        if not row.seeds:
+            lines.append(f"  {row.task:<26} {row.paradigm:<8} {0:>5} {'-':>7}{of}  not started")
+            continue
         if row.holding is None:
             critical = "(needs results/random/<task>.json)"
         elif np.isnan(row.critical_level):  # level 0 passes by definition unless the ratio is undefined
@@ -147,9 +208,18 @@ def format_progress(report: dict[str, pd.DataFrame], threshold: float) -> str:
             critical = f"{int(row.critical_level)}" + (", still holding at the last level" if row.holding else "")
         best = f"{row.mean_best_last:.1f} ({row.dense_mean_best:.1f})"
         lines.append(
-            f"  {row.task:<26} {row.paradigm:<8} {row.seeds:>5} {row.levels:>7} {row.percent_remaining:>7.2f}% "
+            f"  {row.task:<26} {row.paradigm:<8} {row.seeds:>5} {row.levels:>7}{of} {row.percent_remaining:>7.2f}% "
             f"{best:>19}  {critical}"
         )
+    if planned:
+        known = chains["core_hours_left"].dropna()
+        unknown = int(chains["core_hours_left"].isna().sum())
+        lines += [
+            "",
+            f"Left: ~{known.sum():.1f} core-hours of level jobs in {len(known)} chains (the levels to go times the",
+            "median core-time of the chain's finished levels >= 1)"
+            + (f"; {unknown} chains without a finished level >= 1 are not estimated" if unknown else ""),
+        ]
     if not report["baselines"].empty:
         lines += ["", "Baselines (levels every seed has finished, mean best return at the last one)", ""]
         for row in report["baselines"].itertuples():
