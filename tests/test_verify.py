@@ -50,3 +50,16 @@ def test_one_ulp_in_a_weight_or_a_changed_metric_is_named(tmp_path):
     found = verify.differences(reference, rerun)
     assert "results/imp/rl/CartPole-v1/seed0/level1/mask.pt (only in the reference)" in found
     assert "results/imp/rl/CartPole-v1/seed0/level0/metrics.json (best_return, history)" in found
+
+
+def test_the_rerun_takes_the_numerics_the_reference_recorded():
+    recorded = {"env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "", "RLTICKETS_ENGINE_MATMUL": "openblas"}}
+    assert verify.recorded_numerics(recorded) == {
+        "mkl_cbwr": "COMPATIBLE",
+        "aten_cpu_capability": None,  # recorded unset: left to the library, as in the run
+        "engine_matmul": "openblas",
+    }
+    # A reference from before numerics.engine_matmul (docs/results until it is regenerated): torch's products.
+    old = {"env": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}}
+    assert verify.recorded_numerics(old)["engine_matmul"] == "torch"
+    assert verify.recorded_numerics(None) == {"engine_matmul": "torch"}

@@ -54,7 +54,7 @@ def test_ci_run_produces_tables_and_figure(ci_run):
         "MKL_CBWR": "COMPATIBLE",
         "ATEN_CPU_CAPABILITY": "avx2",
         "OPENBLAS_CORETYPE": "Haswell",
-        "RLTICKETS_ENGINE_MATMUL": "torch",
+        "RLTICKETS_ENGINE_MATMUL": "openblas",
     }
     assert cpu["torch"]["capability"] == "AVX2" and cpu["mkl_branch"] == "COMPATIBLE" and cpu["model"]
     assert cpu["openblas_architecture"] == "Haswell"

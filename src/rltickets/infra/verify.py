@@ -16,6 +16,7 @@ from typing import Any
 
 from . import layout
 from .artifacts import load_json, require_file, save_json
+from .numerics import SETTING_VARIABLES
 from .scratch import BIN, copy_workflow, snakemake_env
 
 DEFAULT_SLICE = {"paradigm": "rl", "task": "CartPole-v1", "seed": 0, "levels": [0, 1, 2]}
@@ -82,6 +83,16 @@ def _differing_keys(expected: dict, got: dict) -> list[str]:
     return [key for key in sorted(set(expected) | set(got)) if expected.get(key) != got.get(key)]
 
 
+def recorded_numerics(machine: dict[str, Any] | None) -> dict[str, str | None]:
+    """The `numerics:` settings a run was trained with, from the pinned variables its machine record lists
+    (`numerics.numerics_record`; an empty value: left to the library). A record without the engine's matmul
+    variable predates `numerics.engine_matmul`: the engine's products were then torch's."""
+    recorded = (machine or {}).get("env", {})
+    settings = {key: recorded[name] or None for key, name in SETTING_VARIABLES.items() if name in recorded}
+    settings.setdefault("engine_matmul", "torch")
+    return settings
+
+
 def rerun(reference_path: Path, workdir: Path, cores: int = 2) -> tuple[Path, subprocess.CompletedProcess]:
     """Train the reference's slice afresh in `workdir` (a fresh scratch copy of the workflow) with the run's
     config files; the scratch folder and Snakemake's result."""
@@ -93,6 +104,9 @@ def rerun(reference_path: Path, workdir: Path, cores: int = 2) -> tuple[Path, su
         require_file(source)
         shutil.copy2(source, root / f"verify_{name}")
         configs.append(f"verify_{name}")
+    # Last, so that it wins: the numerics the reference was trained with, as its machine record says.
+    save_json(root / "verify_numerics.json", {"numerics": recorded_numerics(reference.get("machine"))})
+    configs.append("verify_numerics.json")
     targets = slice_targets(reference["slice"])
     command = [str(BIN / "snakemake"), *targets, "--cores", str(cores), "--configfile", *configs]
     proc = subprocess.run(command, cwd=root, env=snakemake_env(), capture_output=True, text=True)
