@@ -75,7 +75,12 @@ def imp_table(metric_paths: Iterable[str], random_paths: Iterable[str]) -> pd.Da
     for path in random_paths:
         record = load_json(path, required_keys=("task", "mean_return"))
         random_return[record["task"]] = record["mean_return"]
-    rows = [level_row(load_json(path, required_keys=METRIC_KEYS)) for path in metric_paths]
+    return imp_table_of([load_json(path, required_keys=METRIC_KEYS) for path in metric_paths], random_return)
+
+
+def imp_table_of(metrics: Iterable[dict], random_return: dict[str, float]) -> pd.DataFrame:
+    """`imp_table` of level metrics already read, with each base task's random-policy return."""
+    rows = [level_row(m) for m in metrics]
     table = pd.DataFrame(rows).sort_values(["task", "paradigm", "seed", "level"], ignore_index=True)
     # A variant chain of the sensitivity study (`<task>@<arm>`) is measured against its base task's random policy.
     table["random_return"] = table["task"].map(base_task_id).map(random_return)

@@ -85,7 +85,7 @@ def _differing_keys(expected: dict, got: dict) -> list[str]:
 
 def recorded_numerics(machine: dict[str, Any] | None) -> dict[str, str | None]:
     """The `numerics:` settings a run was trained with, from the pinned variables its machine record lists
-    (`numerics.numerics_record`; an empty value: left to the library). A record without the engine's matmul
+    (`numerics.cpu_provenance`; an empty value: left to the library). A record without the engine's matmul
     variable predates `numerics.engine_matmul`: the engine's products were then torch's."""
     recorded = (machine or {}).get("env", {})
     settings = {key: recorded[name] or None for key, name in SETTING_VARIABLES.items() if name in recorded}

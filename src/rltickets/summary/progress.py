@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.tasks import base_task_id
-from ..imp.tables import critical_sparsity, imp_table, level_row
+from ..imp.tables import METRIC_KEYS, critical_sparsity, imp_table_of, level_row
 from ..infra import layout
 from ..infra.artifacts import ArtifactError, load_json
 from ..infra.settings import Study
@@ -94,20 +94,20 @@ def chain_progress(
     (`planned_chains`): also the planned last level, the chains not started yet, and the core-hours left: the
     levels to go times the median core-time of the chain's finished levels >= 1 (every network's `wall_time_s`,
     tickets and `baselines` rows, summed per level; a level job shares its wall time among its networks)."""
-    paths = _metric_files(results, layout.IMP_LEVEL)
+    metrics = _read(_metric_files(results, layout.IMP_LEVEL))
     rows: list[dict] = []
     table = None
-    if paths:
-        located = pd.DataFrame(
-            [{**{k: m[k] for k in ("task", "paradigm", "seed", "level")}, "path": str(p)} for p, m in _read(paths)]
-        )
-        finished = finished_prefix(located, CHAIN)
+    if metrics:
+        located = pd.DataFrame([{k: m[k] for k in ("task", "paradigm", "seed", "level")} for m in metrics])
+        finished = finished_prefix(located.assign(index=range(len(metrics))), CHAIN)
         # A variant chain of the sensitivity study (`<task>@<arm>`) is measured against its base task's random policy.
-        bases = {base_task_id(task) for task in finished["task"]}
-        random_paths = {base: results / "random" / f"{base}.json" for base in sorted(bases)}
-        measured = {base for base, path in random_paths.items() if path.exists()}
-        table = imp_table(finished["path"], [str(random_paths[base]) for base in sorted(measured)])
-        rows = _chain_rows(table, critical_sparsity(table, threshold).set_index(CHAIN), measured)
+        random_return = {}
+        for base in sorted({base_task_id(task) for task in finished["task"]}):
+            path = results / "random" / f"{base}.json"
+            if path.exists():
+                random_return[base] = load_json(path, required_keys=("task", "mean_return"))["mean_return"]
+        table = imp_table_of([metrics[i] for i in finished["index"]], random_return)
+        rows = _chain_rows(table, critical_sparsity(table, threshold).set_index(CHAIN), set(random_return))
     if planned is None:
         return pd.DataFrame(rows)
     level_cost = _level_core_seconds(table, baselines)
@@ -139,7 +139,7 @@ def finished_baselines(results: Path) -> pd.DataFrame:
     paths = _metric_files(results, layout.BASELINE_LEVEL)
     if not paths:
         return pd.DataFrame()
-    rows = pd.DataFrame([{**level_row(m), "condition": m["condition"]} for _, m in _read(paths)])
+    rows = pd.DataFrame([{**level_row(m), "condition": m["condition"]} for m in _read(paths)])
     return finished_prefix(rows, [*CHAIN, "condition"])
 
 
@@ -163,9 +163,8 @@ def baseline_progress(baselines: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _read(paths: list[Path]):
-    for path in paths:
-        yield path, load_json(path, required_keys=("task", "paradigm", "seed", "level", "history", "disconnected"))
+def _read(paths: list[Path]) -> list[dict]:
+    return [load_json(path, required_keys=METRIC_KEYS) for path in paths]
 
 
 def progress(results: Path, threshold: float = 0.95, config: dict | None = None) -> dict[str, pd.DataFrame]:
