@@ -25,10 +25,10 @@ from ..infra.settings import Study
 CHAIN = ["task", "paradigm"]
 
 
-def _metric_files(results: Path, artefact: layout.Artefact) -> list[Path]:
-    """Every metrics.json of `artefact`'s level folders under `results` (the layout's own pattern decides)."""
+def _metric_files(files: list[Path], artefact: layout.Artefact) -> list[Path]:
+    """The metrics.json files of `artefact`'s level folders among `files` (the layout's own pattern decides)."""
     pattern = artefact.pattern()
-    return sorted(p for p in results.rglob("metrics.json") if pattern.search(p.as_posix()))
+    return [p for p in files if pattern.search(p.as_posix())]
 
 
 def finished_prefix(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -88,13 +88,18 @@ def _chain_rows(table: pd.DataFrame, critical: pd.DataFrame, measured: set[str])
 
 
 def chain_progress(
-    results: Path, threshold: float, baselines: pd.DataFrame | None = None, planned: dict | None = None
+    results: Path,
+    files: list[Path],
+    threshold: float,
+    baselines: pd.DataFrame | None = None,
+    planned: dict | None = None,
 ) -> pd.DataFrame:
-    """One row per ticket chain: seeds, finished levels, and the interim critical level. With `planned`
+    """One row per ticket chain of the metrics.json `files` (under `results`): seeds, finished levels, and the
+    interim critical level. With `planned`
     (`planned_chains`): also the planned last level, the chains not started yet, and the core-hours left: the
     levels to go times the median core-time of the chain's finished levels >= 1 (every network's `wall_time_s`,
     tickets and `baselines` rows, summed per level; a level job shares its wall time among its networks)."""
-    metrics = _read(_metric_files(results, layout.IMP_LEVEL))
+    metrics = _read(_metric_files(files, layout.IMP_LEVEL))
     rows: list[dict] = []
     table = None
     if metrics:
@@ -134,9 +139,10 @@ def _level_core_seconds(table: pd.DataFrame | None, baselines: pd.DataFrame | No
     return {key: group.tolist() for key, group in per_level.groupby(level=[0, 1])}
 
 
-def finished_baselines(results: Path) -> pd.DataFrame:
-    """The baseline networks' rows (`imp.tables.level_row` + condition) of the levels every seed has finished."""
-    paths = _metric_files(results, layout.BASELINE_LEVEL)
+def finished_baselines(files: list[Path]) -> pd.DataFrame:
+    """The baseline networks' rows (`imp.tables.level_row` + condition) of the metrics.json `files`, at the levels
+    every seed has finished."""
+    paths = _metric_files(files, layout.BASELINE_LEVEL)
     if not paths:
         return pd.DataFrame()
     rows = pd.DataFrame([{**level_row(m), "condition": m["condition"]} for m in _read(paths)])
@@ -173,9 +179,10 @@ def progress(results: Path, threshold: float = 0.95, config: dict | None = None)
     results = Path(results)
     if not results.is_dir():
         raise ArtifactError(f"{results}: no such results folder")
-    baselines = finished_baselines(results)
+    files = sorted(results.rglob("metrics.json"))  # one walk of the tree for tickets and baselines
+    baselines = finished_baselines(files)
     planned = planned_chains(config) if config is not None else None
-    chains = chain_progress(results, threshold, baselines, planned)
+    chains = chain_progress(results, files, threshold, baselines, planned)
     if chains.empty or (chains["seeds"] == 0).all():
         raise ArtifactError(
             f"{results}: no finished IMP level yet ({layout.IMP_LEVEL.file('metrics.json')} is written by the "
