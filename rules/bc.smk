@@ -14,6 +14,7 @@ rule collect_bc_dataset:
         "results/logs/collect_bc_dataset/{task}/seed{seed}.log",
     benchmark:
         "results/benchmarks/collect_bc_dataset/{task}/seed{seed}.tsv"
+    priority: CHAIN_START_PRIORITY
     conda:
         "../envs/rl.yaml"
     resources:

@@ -54,6 +54,11 @@ CHAIN_SETTINGS = chain_task_settings(config)
 LEVEL_SECTIONS = {"rl": ("network", "ppo", "rl"), "bc": ("network", "bc")}
 # The generated level rules of the IMP chains (rltickets.imp.level_jobs), by family.
 LEVEL_JOBS = study_level_job_rules(config, STUDY)
+# Jobs that start a chain of level jobs (experts, θ0, BC datasets) run before level jobs that are ready too: each
+# IMP chain is sequential, so a run ends soonest when every chain has started early. Without it Snakemake prefers
+# the jobs with the largest inputs, the level jobs of chains already running, and starts a task's chains only when
+# another task's are done (seen: CartPole waited for all of Acrobot at the paper scale on 2 cores).
+CHAIN_START_PRIORITY = 1
 BASELINE_CONDITIONS = config["baselines"]["conditions"]
 BASELINE_LEVELS = config["baselines"]["levels"]
 # The poster's "toy envs" are the discrete classic-control tasks; Fig. 1 right averages the continuous ones.

@@ -17,6 +17,7 @@ rule train_expert:
         "results/logs/train_expert/{task}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train_expert/{task}/seed{seed}.tsv"
+    priority: CHAIN_START_PRIORITY
     conda:
         "../envs/rl.yaml"
     resources:
@@ -35,6 +36,7 @@ rule initial_parameters:
         "results/logs/initial_parameters/{task}/seed{seed}.log",
     benchmark:
         "results/benchmarks/initial_parameters/{task}/seed{seed}.tsv"
+    priority: CHAIN_START_PRIORITY
     conda:
         "../envs/rl.yaml"
     resources:

@@ -76,6 +76,7 @@ rule supervised_initial_parameters:
         "results/benchmarks/supervised_initial_parameters/{dataset}/seed{seed}.tsv"
     wildcard_constraints:
         dataset=layout.SUPERVISED_THETA0.constraints["dataset"],
+    priority: CHAIN_START_PRIORITY
     conda:
         "../envs/rl.yaml"
     resources:
@@ -123,6 +124,7 @@ rule rescaled_initial_parameters:
         "results/benchmarks/rescaled_initial_parameters/{rescaling}/{task}/seed{seed}.tsv"
     wildcard_constraints:
         rescaling=layout.RESCALED_THETA0.constraints["rescaling"],
+    priority: CHAIN_START_PRIORITY
     conda:
         "../envs/rl.yaml"
     resources:

@@ -49,6 +49,20 @@ def scheduled_outputs(proc: subprocess.CompletedProcess) -> list[str]:
     return [line.split(":", 1)[1] for line in proc.stdout.splitlines() if line.strip().startswith("output:")]
 
 
+def scheduled_priorities(proc: subprocess.CompletedProcess) -> dict[str, set[int]]:
+    """Per rule, the scheduling priorities of the jobs a dry-run would run (0 where it prints none)."""
+    priorities: dict[str, set[int]] = {}
+    rule, priority = None, 0
+    for line in [*proc.stdout.splitlines(), "rule end:"]:
+        if line.startswith(("rule ", "localrule ")):
+            if rule is not None:
+                priorities.setdefault(rule, set()).add(priority)
+            rule, priority = line.split()[1].rstrip(":"), 0
+        elif line.strip().startswith("priority:"):
+            priority = int(line.split(":", 1)[1])
+    return priorities
+
+
 @pytest.fixture(scope="session")
 def ci_run(tmp_path_factory) -> Path:
     """One real run of the whole ci preset, shared by every test file that needs a finished run (read-only:

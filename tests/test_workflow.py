@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import BIN, REPO, copy_workflow, scheduled_outputs, snakemake
+from conftest import BIN, REPO, copy_workflow, scheduled_outputs, scheduled_priorities, snakemake
 
 from rltickets.infra.compare import TIMING
 
@@ -21,6 +21,11 @@ pytestmark = pytest.mark.workflow
 def test_dry_run_of_every_preset(tmp_path, preset):
     proc = snakemake(copy_workflow(tmp_path), "-n", *preset)
     assert "imp_level" in proc.stdout and "plot_rl_vs_bc" in proc.stdout
+    # Jobs that start IMP chains go before level jobs, so every chain starts early (rules/common.smk).
+    priorities = scheduled_priorities(proc)
+    for rule in ("train_expert", "initial_parameters", "collect_bc_dataset"):
+        assert priorities[rule] == {1}, rule
+    assert all(priorities[rule] == {0} for rule in priorities if rule.startswith("imp_level"))
 
 
 def test_bad_config_fails_before_any_job(tmp_path):
