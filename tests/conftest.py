@@ -10,7 +10,16 @@ from rltickets.infra.config import load_config
 from rltickets.infra.scratch import BIN, REPO, copy_workflow, snakemake_env
 from rltickets.infra.settings import PpoBudget, TaskSettings
 
-__all__ = ["BIN", "REPO", "copy_workflow", "snakemake", "scheduled_outputs", "load_config", "ci_task_settings"]
+__all__ = [
+    "BIN",
+    "REPO",
+    "copy_workflow",
+    "snakemake",
+    "scheduled_outputs",
+    "scheduled_priorities",
+    "load_config",
+    "ci_task_settings",
+]
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
 

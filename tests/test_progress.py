@@ -1,7 +1,10 @@
 """`python -m rltickets progress`: finished levels per chain and the interim critical level of a running study."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -150,3 +153,22 @@ def test_progress_command_reads_the_config_as_snakemake_does_in_the_workflow_fol
     (tmp_path / "overlay.yaml").write_text("imp: {levels: 5}\n")  # the default baselines.levels go up to 13
     assert main(["progress", "--configfile", "overlay.yaml"]) == 2
     assert "baselines.levels" in capsys.readouterr().err
+
+
+def test_progress_into_a_closed_pipe_exits_without_a_traceback(tmp_path):
+    """`python -m rltickets progress | head` stops reading early: no BrokenPipeError traceback on stderr."""
+    results = tmp_path / layout.RESULTS
+    write_random(results, "CartPole-v1", 10.0)
+    write_level(results, "bc", "CartPole-v1", 0, 0, 500.0)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first line is written
+    proc = subprocess.run(
+        [sys.executable, "-m", "rltickets", "progress", str(results)],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    os.close(write_end)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+
