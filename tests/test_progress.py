@@ -171,4 +171,3 @@ def test_progress_into_a_closed_pipe_exits_without_a_traceback(tmp_path):
     )
     os.close(write_end)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
-

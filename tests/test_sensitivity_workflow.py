@@ -3,10 +3,12 @@ variant chains' jobs and reuses the base task's expert, θ0 and data where the a
 run writes the table and the figure."""
 
 import re
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
-from conftest import copy_workflow, snakemake
+from conftest import REPO, copy_workflow, snakemake
 
 from rltickets.infra import layout
 from rltickets.sensitivity.tables import COLUMNS
@@ -85,3 +87,25 @@ def test_a_tiny_study_writes_the_table_and_the_figure(tmp_path):
     assert (root / layout.SENSITIVITY_FIGURE.file("png")).stat().st_size > 0
     metrics = root / layout.IMP_LEVEL.file("metrics.json", paradigm="rl", task="CartPole-v1@keep", seed=0, level=1)
     assert '"task": "CartPole-v1@keep"' in metrics.read_text()
+
+    # docs/results-sensitivity from this run, which has no claims table: the figure, the table and its verdicts.
+    out = tmp_path / "docs_sensitivity"
+    script = [sys.executable, str(REPO / "tools/update_docs.py"), "--part", "sensitivity", "--out", str(out)]
+    proc = subprocess.run([*script, "--configfile", "configs/ci.yaml", "tiny.yaml"], cwd=root, capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "sensitivity_claim1.png",
+        "sensitivity.csv",
+        "verdicts.md",
+        "config.yaml",
+        "config_override1.yaml",
+        "PROVENANCE.md",
+    }
+    groups = table.drop_duplicates(["task", "arm", "metric", "threshold"])
+    verdicts = (out / "verdicts.md").read_text().splitlines()
+    assert len(verdicts) == 2 + len(groups) and all(v in (out / "verdicts.md").read_text() for v in groups["verdict"])
+    provenance = (out / "PROVENANCE.md").read_text()
+    assert "--part sensitivity" in provenance and "torch capability" in provenance  # the machine, from a level
+    (tmp_path / "not_a_run").mkdir()
+    proc = subprocess.run(script, cwd=tmp_path / "not_a_run", capture_output=True, text=True)
+    assert proc.returncode == 2 and "rule 'sensitivity_table'" in proc.stderr

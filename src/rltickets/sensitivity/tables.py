@@ -136,3 +136,25 @@ def verdicts(table: pd.DataFrame) -> pd.DataFrame:
     keep = [c for c in COLUMNS if c not in ("seed", "rl_critical_level", "bc_critical_level", "difference")]
     keep = [c for c in keep if not c.endswith("disconnected_levels")]
     return table.groupby(group, sort=False, as_index=False).first()[keep]
+
+
+def verdicts_markdown(table: pd.DataFrame) -> str:
+    """The verdicts of sensitivity.csv as a Markdown table for docs/results-sensitivity (one row per task, arm,
+    metric and threshold: mean and median BC − RL in levels, k of n, p, verdict)."""
+
+    def number(value: float) -> str:
+        return "–" if pd.isna(value) else f"{value:.3g}"
+
+    lines = [
+        "| task | arm | factor | metric | threshold | BC − RL levels, mean (median) | BC outlasts RL | RL outlasts BC "
+        "| p | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in verdicts(table).to_dict("records"):
+        lines.append(
+            f"| {r['task']} | {r['arm']} | {r['factor']} | {r['metric']} | {r['threshold']:g} "
+            f"| {number(r['mean_difference'])} ({number(r['median_difference'])}) "
+            f"| {r['k_bc_outlasts']} of {r['n']} | {r['k_rl_outlasts']} of {r['n']} | {number(r['p_value'])} "
+            f"| {r['verdict']} |"
+        )
+    return "\n".join(lines) + "\n"
