@@ -116,18 +116,16 @@ def copy_run(results: Path, out: Path, configfiles: list[str]) -> tuple[list[Pat
 
 def copy_sensitivity(results: Path, out: Path, configfiles: list[str]) -> tuple[list[Path], str, dict | None] | None:
     """The sensitivity figure, sensitivity.csv and verdicts.md; the machine record of the base CartPole chain."""
-    root = results.parent  # layout paths start with results/
-    table_path = root / layout.SENSITIVITY_TABLE()
+    table_path = results / Path(layout.SENSITIVITY_TABLE()).relative_to(layout.RESULTS)
     if not table_path.exists():
         command = "snakemake --cores 8 sensitivity --configfile configs/sensitivity.yaml"
         missing(table_path, "sensitivity_table", command)
         return None
     table = artifacts.load_csv(table_path, sensitivity_tables.COLUMNS)
-    figures = copy_figures([root / layout.SENSITIVITY_FIGURE.file("png")], out)
+    figures = copy_figures([results / Path(layout.SENSITIVITY_FIGURE.file("png")).relative_to(layout.RESULTS)], out)
     shutil.copy2(table_path, out / table_path.name)
     (out / "verdicts.md").write_text(sensitivity_tables.verdicts_markdown(table))
-    first = root / verify.level_folders(verify.DEFAULT_SLICE)[0] / "metrics.json"
-    machine = artifacts.load_json(first).get("versions", {}).get("cpu") if first.exists() else None
+    machine = verify.recorded_machine(results.parent)  # the slice's paths start with results/
     return figures, f"{len(sensitivity_tables.verdicts(table))} verdicts", machine
 
 

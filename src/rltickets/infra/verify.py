@@ -54,9 +54,15 @@ def make_reference(root: Path, configfiles: list[str], slice_: dict[str, Any] | 
     """The reference of a finished run in `root`; `configfiles` are the names of the run's config copies beside
     the reference (update_docs writes config.yaml, config_override1.yaml, ...)."""
     slice_ = dict(slice_ or DEFAULT_SLICE)
-    first = Path(root) / level_folders(slice_)[0] / "metrics.json"
-    machine = load_json(first).get("versions", {}).get("cpu")
+    machine = recorded_machine(root, slice_)
     return {"slice": slice_, "configfiles": list(configfiles), **record_of(root, slice_), "machine": machine}
+
+
+def recorded_machine(root: Path, slice_: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The machine record (CPU, torch, BLAS, pinned numerics) of the slice's first level in the workflow folder
+    `root`, as its job wrote it into metrics.json; None when the run has no such level."""
+    first = Path(root) / level_folders(slice_ or DEFAULT_SLICE)[0] / "metrics.json"
+    return load_json(first).get("versions", {}).get("cpu") if first.exists() else None
 
 
 def write_reference(path: Path, root: Path, configfiles: list[str], slice_: dict[str, Any] | None = None) -> dict:
