@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..core.statistics import INCONCLUSIVE, summarise
 from ..imp.tables import critical_level_per_seed
-from ..summary.claims import ClaimRules
+from ..summary.claims import ClaimRules, markdown_number
 from .arms import PARADIGMS, ArmPairing
 
 BEYOND_RUN = INCONCLUSIVE + " (both paradigms hold to the sparsest level run)"
@@ -141,10 +141,7 @@ def verdicts(table: pd.DataFrame) -> pd.DataFrame:
 def verdicts_markdown(table: pd.DataFrame) -> str:
     """The verdicts of sensitivity.csv as a Markdown table for docs/results-sensitivity (one row per task, arm,
     metric and threshold: mean and median BC − RL in levels, k of n, p, verdict)."""
-
-    def number(value: float) -> str:
-        return "–" if pd.isna(value) else f"{value:.3g}"
-
+    number = markdown_number
     lines = [
         "| task | arm | factor | metric | threshold | BC − RL levels, mean (median) | BC outlasts RL | RL outlasts BC "
         "| p | verdict |",

@@ -559,12 +559,14 @@ def claims_table(
 SPLIT_CONDITIONS = ("mask_weights", "mask_permuted", "permuted_permuted", "random_reinit")
 
 
+def markdown_number(value: float) -> str:
+    """A number in the docs' Markdown tables: 3 significant digits, "–" where it is undefined."""
+    return "–" if pd.isna(value) else f"{value:.3g}"
+
+
 def claims_markdown(table: pd.DataFrame) -> str:
     """claims.csv as a Markdown table for the README (statement, measurement, effect [95% CI], n, k of n, verdict)."""
-
-    def number(value: float) -> str:
-        return "–" if pd.isna(value) else f"{value:.3g}"
-
+    number = markdown_number
     lines = [
         "| claim | source's statement | task | paradigm / P | measured | effect [95% CI] | p | n | agree "
         "| disconnected | verdict |",
