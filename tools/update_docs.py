@@ -84,7 +84,7 @@ def main() -> int:
     return 0
 
 
-def missing(path: Path, rule: str, command: str) -> None:
+def report_missing(path: Path, rule: str, command: str) -> None:
     print(f"{path}: file is missing; it is made by rule '{rule}' (run `{command}` first)", file=sys.stderr)
 
 
@@ -101,7 +101,7 @@ def copy_run(results: Path, out: Path, configfiles: list[str]) -> tuple[list[Pat
     """Every figure, claims.md, the copied tables and verify.json; the machine record of the verify slice."""
     claims = results / "tables/claims.csv"
     if not claims.exists():
-        missing(claims, "claims_table", "make run")
+        report_missing(claims, "claims_table", "make run")
         return None
     figures = copy_figures(sorted((results / "figures").glob("*.png")), out)
     table = artifacts.load_csv(claims, tuple(COLUMNS))
@@ -119,7 +119,7 @@ def copy_sensitivity(results: Path, out: Path, configfiles: list[str]) -> tuple[
     table_path = results / Path(layout.SENSITIVITY_TABLE()).relative_to(layout.RESULTS)
     if not table_path.exists():
         command = "snakemake --cores 8 sensitivity --configfile configs/sensitivity.yaml"
-        missing(table_path, "sensitivity_table", command)
+        report_missing(table_path, "sensitivity_table", command)
         return None
     table = artifacts.load_csv(table_path, sensitivity_tables.COLUMNS)
     figures = copy_figures([results / Path(layout.SENSITIVITY_FIGURE.file("png")).relative_to(layout.RESULTS)], out)
